@@ -1,7 +1,9 @@
 package dev.dcnv4.device;
 
 import dev.dcnv4.arrays.NativeArray;
+import dev.dcnv4.op.Dcnv4Data;
 import dev.dcnv4.op.Dcnv4Problem;
+import dev.dcnv4.op.Direction;
 
 /**
  * A place that runs DCNv4: the fp64 reference, the Java CPU backend, an OpenCL device or a CUDA
@@ -36,6 +38,23 @@ public interface Dcnv4Device extends AutoCloseable {
      */
     void backward(Dcnv4Problem problem, NativeArray input, NativeArray offsetMask, NativeArray gradOutput,
                   NativeArray gradInput, NativeArray gradOffsetMask);
+
+    /**
+     * Sets up {@code direction} on {@code data} for repeated timed runs. The default runs the host-array
+     * methods above each time (right for CPU devices); GPU devices override it to keep the data in
+     * device memory and time with device events. Results land in {@code output} (forward) or
+     * {@code gradInput}/{@code gradOffsetMask} (backward) after {@link PreparedRun#fetchResults()}.
+     */
+    default PreparedRun prepare(Direction direction, Dcnv4Data data, NativeArray output, NativeArray gradInput,
+                                NativeArray gradOffsetMask) {
+        Dcnv4Problem p = data.problem();
+        if (direction == Direction.FORWARD) {
+            p.checkForward(data.input(), data.offsetMask(), output);
+            return () -> forward(p, data.input(), data.offsetMask(), output);
+        }
+        p.checkBackward(data.input(), data.offsetMask(), data.gradOutput(), gradInput, gradOffsetMask);
+        return () -> backward(p, data.input(), data.offsetMask(), data.gradOutput(), gradInput, gradOffsetMask);
+    }
 
     /** True when repeated backward calls on the same data give bit-identical gradients. */
     boolean deterministicBackward();
