@@ -4,6 +4,7 @@ import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.op.Dcnv4Config;
 import dev.dcnv4.op.Dcnv4Problem;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -78,11 +79,14 @@ final class BackwardKernel {
                 geo.compute(rows.om, g * k3, n, q, g);
                 long goBase = 4L * ((long) pos * channels + (long) g * d);
                 int slot = g * k3;
-                for (int v = 0, cnt = geo.count; v < cnt; v++) {
-                    point(in, gradOut, partial, geo, v, goBase, gom, slot, rows.lanes);
+                for (int k = 0; k < kPoints; k++) {
+                    if (geo.state[k] == 0) {
+                        continue;                // invalid: all three gradient slots stay 0
+                    }
+                    point(in, gradOut, partial, geo, k, goBase, gom, slot, rows.lanes);
                 }
                 if (softmax) {
-                    softmaxJacobian(gom, slot + 2 * kPoints, geo.weights);
+                    softmaxJacobian(gom, slot + 2 * kPoints, geo.m);
                 }
             }
             Storage.write(gom, gradOm, pos * offsetDim, offsetDim);
@@ -92,90 +96,86 @@ final class BackwardKernel {
     /** One valid point: scatter into grad_input, reduce the three offset_mask gradients over D. */
     private void point(MemorySegment in, MemorySegment gradOut, MemorySegment partial, SamplingGeometry geo, int v,
                        long goBase, float[] gom, int slot, float[] lanes) {
-        int d = groupChannels, vecEnd = d - d % LANES;
+        int d = groupChannels;
         int i1 = geo.c1[v], i2 = geo.c2[v], i3 = geo.c3[v], i4 = geo.c4[v];
         float w1 = geo.w1[v], w2 = geo.w2[v], w3 = geo.w3[v], w4 = geo.w4[v];
         float lx = geo.lx[v], ly = geo.ly[v], hx = geo.hx[v], hy = geo.hy[v], m = geo.m[v];
         FloatVector ax = FloatVector.zero(S), ay = ax, az = ax;
         FloatVector vw1 = FloatVector.broadcast(S, w1), vw3 = FloatVector.broadcast(S, w3);
         FloatVector vw4 = FloatVector.broadcast(S, w4);
-        for (int c = 0; c < vecEnd; c += LANES) {
+        long o1 = 4L * i1, o2 = 4L * i2, o3 = 4L * i3, o4 = 4L * i4;
+        FloatVector vw2 = FloatVector.broadcast(S, w2), vm = FloatVector.broadcast(S, m);
+        FloatVector nhx = FloatVector.broadcast(S, -hx), nhy = FloatVector.broadcast(S, -hy);
+        FloatVector nlx = FloatVector.broadcast(S, -lx), vhy = FloatVector.broadcast(S, hy);
+        FloatVector vhx = FloatVector.broadcast(S, hx), nly = FloatVector.broadcast(S, -ly);
+        FloatVector vlx = FloatVector.broadcast(S, lx), vly = FloatVector.broadcast(S, ly);
+        FloatVector z = FloatVector.zero(S);
+        // all vector work stays in this method: a vector passed to or returned from a call that is
+        // not inlined would be boxed on the heap
+        // channels LANES at a time; the last chunk is masked when D is not a multiple of LANES
+        // (masked-off lanes load as 0 and are not stored, so they add nothing to the sums)
+        for (int c = 0; c < d; c += LANES) {
             long co = 4L * c;
-            FloatVector t = FloatVector.fromMemorySegment(S, gradOut, goBase + co, ORDER);
-            FloatVector v1 = ForwardKernel.corner(in, i1, co), v2 = ForwardKernel.corner(in, i2, co);
-            FloatVector v3 = ForwardKernel.corner(in, i3, co), v4 = ForwardKernel.corner(in, i4, co);
-            FloatVector gy = v1.mul(-hx);
-            FloatVector gx = v1.mul(-hy);
-            gy = v2.fma(FloatVector.broadcast(S, -lx), gy);
-            gx = v2.fma(FloatVector.broadcast(S, hy), gx);
-            gy = v3.fma(FloatVector.broadcast(S, hx), gy);
-            gx = v3.fma(FloatVector.broadcast(S, -ly), gx);
-            gy = v4.fma(FloatVector.broadcast(S, lx), gy);
-            gx = v4.fma(FloatVector.broadcast(S, ly), gx);
-            FloatVector val = v2.mul(w2);
+            VectorMask<Float> mask = S.indexInRange(c, d);
+            FloatVector t = FloatVector.fromMemorySegment(S, gradOut, goBase + co, ORDER, mask);
+            FloatVector v1 = i1 < 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co, ORDER, mask);
+            FloatVector v2 = i2 < 0 ? z : FloatVector.fromMemorySegment(S, in, o2 + co, ORDER, mask);
+            FloatVector v3 = i3 < 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co, ORDER, mask);
+            FloatVector v4 = i4 < 0 ? z : FloatVector.fromMemorySegment(S, in, o4 + co, ORDER, mask);
+            FloatVector gy = v1.mul(nhx);
+            FloatVector gx = v1.mul(nhy);
+            gy = v2.fma(nlx, gy);
+            gx = v2.fma(vhy, gx);
+            gy = v3.fma(vhx, gy);
+            gx = v3.fma(nly, gx);
+            gy = v4.fma(vlx, gy);
+            gx = v4.fma(vly, gx);
+            FloatVector val = v2.mul(vw2);
             val = v1.fma(vw1, val);
             val = v3.fma(vw3, val);
             val = v4.fma(vw4, val);
             ax = t.fma(gx, ax);
             ay = t.fma(gy, ay);
             az = t.fma(val, az);
-            FloatVector tm = t.mul(m);
-            scatter(partial, i1, co, tm, vw1);
-            scatter(partial, i2, co, tm, FloatVector.broadcast(S, w2));
-            scatter(partial, i3, co, tm, vw3);
-            scatter(partial, i4, co, tm, vw4);
+            FloatVector tm = t.mul(vm);
+            if (i1 >= 0) {
+                tm.fma(vw1, FloatVector.fromMemorySegment(S, partial, o1 + co, ORDER, mask))
+                        .intoMemorySegment(partial, o1 + co, ORDER, mask);
+            }
+            if (i2 >= 0) {
+                tm.fma(vw2, FloatVector.fromMemorySegment(S, partial, o2 + co, ORDER, mask))
+                        .intoMemorySegment(partial, o2 + co, ORDER, mask);
+            }
+            if (i3 >= 0) {
+                tm.fma(vw3, FloatVector.fromMemorySegment(S, partial, o3 + co, ORDER, mask))
+                        .intoMemorySegment(partial, o3 + co, ORDER, mask);
+            }
+            if (i4 >= 0) {
+                tm.fma(vw4, FloatVector.fromMemorySegment(S, partial, o4 + co, ORDER, mask))
+                        .intoMemorySegment(partial, o4 + co, ORDER, mask);
+            }
         }
-        float sx = sumLanes(ax, lanes), sy = sumLanes(ay, lanes), sz = sumLanes(az, lanes);
-        for (int c = vecEnd; c < d; c++) {
-            float t = gradOut.get(Storage.F32, goBase + 4L * c);
-            float v1 = ForwardKernel.value(in, i1, c), v2 = ForwardKernel.value(in, i2, c);
-            float v3 = ForwardKernel.value(in, i3, c), v4 = ForwardKernel.value(in, i4, c);
-            float gy = -hx * v1, gx = -hy * v1;
-            gy = Math.fma(-lx, v2, gy);
-            gx = Math.fma(hy, v2, gx);
-            gy = Math.fma(hx, v3, gy);
-            gx = Math.fma(-ly, v3, gx);
-            gy = Math.fma(lx, v4, gy);
-            gx = Math.fma(ly, v4, gx);
-            float val = Math.fma(w4, v4, Math.fma(w3, v3, Math.fma(w1, v1, w2 * v2)));
-            sx = Math.fma(t, gx, sx);
-            sy = Math.fma(t, gy, sy);
-            sz = Math.fma(t, val, sz);
-            float tm = t * m;
-            scatterScalar(partial, i1, c, tm * w1);
-            scatterScalar(partial, i2, c, tm * w2);
-            scatterScalar(partial, i3, c, tm * w3);
-            scatterScalar(partial, i4, c, tm * w4);
+        // lanes summed left to right: a fixed order, the same in every JIT tier (reduceLanes' is unspecified)
+        float sx = 0f, sy = 0f, sz = 0f;
+        {
+            ax.intoArray(lanes, 0);
+            for (float x : lanes) {
+                sx += x;
+            }
+            ay.intoArray(lanes, 0);
+            for (float x : lanes) {
+                sy += x;
+            }
+            az.intoArray(lanes, 0);
+            for (float x : lanes) {
+                sz += x;
+            }
         }
-        int k = geo.point[v];
+        int k = v;
         float ms = m * scale;
         gom[slot + 2 * k] = ms * sx;
         gom[slot + 2 * k + 1] = ms * sy;
         gom[slot + 2 * kPoints + k] = sz;
-    }
-
-    private static void scatter(MemorySegment partial, int index, long co, FloatVector tm, FloatVector w) {
-        if (index >= 0) {
-            long at = 4L * index + co;
-            tm.fma(w, FloatVector.fromMemorySegment(S, partial, at, ORDER)).intoMemorySegment(partial, at, ORDER);
-        }
-    }
-
-    private static void scatterScalar(MemorySegment partial, int index, int c, float add) {
-        if (index >= 0) {
-            long at = 4L * (index + c);
-            partial.set(Storage.F32, at, partial.get(Storage.F32, at) + add);
-        }
-    }
-
-    /** Lanes summed left to right: a fixed order, so the result is the same in every JIT tier. */
-    private static float sumLanes(FloatVector v, float[] lanes) {
-        v.intoArray(lanes, 0);
-        float s = 0f;
-        for (float x : lanes) {
-            s += x;
-        }
-        return s;
     }
 
     /** In place on the K weight gradients at {@code from}: z_k = g_k - p_k * sum_j g_j, g_k = p_k * dL/dp_k. */

@@ -4,6 +4,7 @@ import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.op.Dcnv4Config;
 import dev.dcnv4.op.Dcnv4Problem;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -14,8 +15,8 @@ import java.nio.ByteOrder;
  *
  * <p>Per (position, group) {@link SamplingGeometry} reads the 3K offsets and weights once and
  * computes the K points' corner indices and bilinear weights once; the D channels of the group are
- * then processed {@link #LANES} at a time with the Vector API, with a scalar tail for D not a
- * multiple of the vector width. Every channel follows the canonical order of
+ * then processed {@link #LANES} at a time with the Vector API (two vectors per pass while they fit),
+ * with a masked vector for the tail when D is not a multiple of the vector length. Every channel follows the canonical order of
  * docs/dcnv4-semantics.md 2.6 with fused multiply-adds ({@code FloatVector.fma} is lanewise
  * {@code Math.fma}), so fp32 results are bit-identical to the official CUDA kernel's:
  *
@@ -54,70 +55,103 @@ final class ForwardKernel {
      */
     void run(int from, int to, MemorySegment in, NativeArray om, MemorySegment out, SamplingGeometry geo,
              float[] omRow) {
-        int k3 = 3 * kPoints, d = groupChannels, vecEnd = d - d % LANES;
+        int k3 = 3 * kPoints, d = groupChannels;
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
             Storage.read(om, pos * offsetDim, omRow, k3 * groups);
             for (int g = 0; g < groups; g++) {
                 geo.compute(omRow, g * k3, n, q, g);
                 long outBase = 4L * ((long) pos * channels + (long) g * d);
-                for (int c = 0; c < vecEnd; c += LANES) {
-                    vectorChunk(in, geo, 4L * c).intoMemorySegment(out, outBase + 4L * c, ORDER);
+                int c = 0;
+                for (; c + 2 * LANES <= d; c += 2 * LANES) {
+                    vectorPair(in, geo, 4L * c, out, outBase + 4L * c);
                 }
-                for (int c = vecEnd; c < d; c++) {
-                    out.set(Storage.F32, outBase + 4L * c, scalarChannel(in, geo, c));
+                for (; c < d; c += LANES) {
+                    vectorMasked(in, geo, c, d, out, outBase + 4L * c);
                 }
             }
         }
     }
 
-    /** LANES channels starting at byte offset {@code co} within the group, all valid points. */
-    private static FloatVector vectorChunk(MemorySegment in, SamplingGeometry geo, long co) {
-        FloatVector acc = FloatVector.zero(S);
-        int[] c1 = geo.c1, c2 = geo.c2, c3 = geo.c3, c4 = geo.c4;
-        for (int v = 0, cnt = geo.count; v < cnt; v++) {
-            FloatVector v1, v2, v3, v4;
-            if (geo.interior[v]) {
-                v1 = FloatVector.fromMemorySegment(S, in, 4L * c1[v] + co, ORDER);
-                v2 = FloatVector.fromMemorySegment(S, in, 4L * c2[v] + co, ORDER);
-                v3 = FloatVector.fromMemorySegment(S, in, 4L * c3[v] + co, ORDER);
-                v4 = FloatVector.fromMemorySegment(S, in, 4L * c4[v] + co, ORDER);
-            } else {
-                v1 = corner(in, c1[v], co);
-                v2 = corner(in, c2[v], co);
-                v3 = corner(in, c3[v], co);
-                v4 = corner(in, c4[v], co);
+    /**
+     * Channels [co/4, co/4 + 2*LANES) of the group: two accumulators share each point's geometry loads.
+     * Void on purpose: a vector returned from a method that is not inlined would be boxed.
+     */
+    private static void vectorPair(MemorySegment in, SamplingGeometry geo, long co, MemorySegment out, long at) {
+        FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
+        long co1 = co + 4L * LANES;
+        int[] state = geo.state;
+        for (int v = 0; v < state.length; v++) {
+            int st = state[v];
+            if (st == 0) {
+                continue;                        // invalid point (or padding lane): contributes nothing
             }
-            FloatVector t = v2.mul(geo.w2[v]);
-            t = v1.fma(FloatVector.broadcast(S, geo.w1[v]), t);
-            t = v3.fma(FloatVector.broadcast(S, geo.w3[v]), t);
-            t = v4.fma(FloatVector.broadcast(S, geo.w4[v]), t);
+            long o1 = 4L * geo.c1[v], o2 = 4L * geo.c2[v], o3 = 4L * geo.c3[v], o4 = 4L * geo.c4[v];
+            FloatVector w1 = FloatVector.broadcast(S, geo.w1[v]), w2 = FloatVector.broadcast(S, geo.w2[v]);
+            FloatVector w3 = FloatVector.broadcast(S, geo.w3[v]), w4 = FloatVector.broadcast(S, geo.w4[v]);
+            FloatVector m = FloatVector.broadcast(S, geo.m[v]);
+            FloatVector a1, a2, a3, a4, b1, b2, b3, b4;
+            if (st == 2) {
+                a1 = FloatVector.fromMemorySegment(S, in, o1 + co, ORDER);
+                a2 = FloatVector.fromMemorySegment(S, in, o2 + co, ORDER);
+                a3 = FloatVector.fromMemorySegment(S, in, o3 + co, ORDER);
+                a4 = FloatVector.fromMemorySegment(S, in, o4 + co, ORDER);
+                b1 = FloatVector.fromMemorySegment(S, in, o1 + co1, ORDER);
+                b2 = FloatVector.fromMemorySegment(S, in, o2 + co1, ORDER);
+                b3 = FloatVector.fromMemorySegment(S, in, o3 + co1, ORDER);
+                b4 = FloatVector.fromMemorySegment(S, in, o4 + co1, ORDER);
+            } else {
+                FloatVector z = FloatVector.zero(S);
+                a1 = o1 < 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co, ORDER);
+                a2 = o2 < 0 ? z : FloatVector.fromMemorySegment(S, in, o2 + co, ORDER);
+                a3 = o3 < 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co, ORDER);
+                a4 = o4 < 0 ? z : FloatVector.fromMemorySegment(S, in, o4 + co, ORDER);
+                b1 = o1 < 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co1, ORDER);
+                b2 = o2 < 0 ? z : FloatVector.fromMemorySegment(S, in, o2 + co1, ORDER);
+                b3 = o3 < 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co1, ORDER);
+                b4 = o4 < 0 ? z : FloatVector.fromMemorySegment(S, in, o4 + co1, ORDER);
+            }
+            FloatVector t = a2.mul(w2), u = b2.mul(w2);
+            t = a1.fma(w1, t);
+            u = b1.fma(w1, u);
+            t = a3.fma(w3, t);
+            u = b3.fma(w3, u);
+            t = a4.fma(w4, t);
+            u = b4.fma(w4, u);
+            acc0 = t.fma(m, acc0);
+            acc1 = u.fma(m, acc1);
+        }
+        acc0.intoMemorySegment(out, at, ORDER);
+        acc1.intoMemorySegment(out, at + 4L * LANES, ORDER);
+    }
+
+    /**
+     * Channels [c, min(c + LANES, d)) of the group, same order; lanes at or beyond {@code d} are masked
+     * off (the tail for D not a multiple of the vector length: masked loads read nothing there).
+     */
+    private static void vectorMasked(MemorySegment in, SamplingGeometry geo, int c, int d, MemorySegment out,
+                                     long at) {
+        VectorMask<Float> mask = S.indexInRange(c, d);
+        long co = 4L * c;
+        FloatVector acc = FloatVector.zero(S);
+        int[] state = geo.state;
+        for (int v = 0; v < state.length; v++) {
+            int st = state[v];
+            if (st == 0) {
+                continue;
+            }
+            long o1 = 4L * geo.c1[v], o2 = 4L * geo.c2[v], o3 = 4L * geo.c3[v], o4 = 4L * geo.c4[v];
+            FloatVector z = FloatVector.zero(S);
+            FloatVector a1 = o1 < 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co, ORDER, mask);
+            FloatVector a2 = o2 < 0 ? z : FloatVector.fromMemorySegment(S, in, o2 + co, ORDER, mask);
+            FloatVector a3 = o3 < 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co, ORDER, mask);
+            FloatVector a4 = o4 < 0 ? z : FloatVector.fromMemorySegment(S, in, o4 + co, ORDER, mask);
+            FloatVector t = a2.mul(geo.w2[v]);
+            t = a1.fma(FloatVector.broadcast(S, geo.w1[v]), t);
+            t = a3.fma(FloatVector.broadcast(S, geo.w3[v]), t);
+            t = a4.fma(FloatVector.broadcast(S, geo.w4[v]), t);
             acc = t.fma(FloatVector.broadcast(S, geo.m[v]), acc);
         }
-        return acc;
-    }
-
-    /** A corner's vector, or zeros for a corner outside the image (index -1). */
-    static FloatVector corner(MemorySegment in, int index, long co) {
-        return index < 0 ? FloatVector.zero(S) : FloatVector.fromMemorySegment(S, in, 4L * index + co, ORDER);
-    }
-
-    /** One channel {@code c} of the group, same order as the vector path. */
-    private static float scalarChannel(MemorySegment in, SamplingGeometry geo, int c) {
-        float acc = 0f;
-        for (int v = 0, cnt = geo.count; v < cnt; v++) {
-            float v1 = value(in, geo.c1[v], c), v2 = value(in, geo.c2[v], c);
-            float v3 = value(in, geo.c3[v], c), v4 = value(in, geo.c4[v], c);
-            float t = geo.w2[v] * v2;
-            t = Math.fma(geo.w1[v], v1, t);
-            t = Math.fma(geo.w3[v], v3, t);
-            t = Math.fma(geo.w4[v], v4, t);
-            acc = Math.fma(geo.m[v], t, acc);
-        }
-        return acc;
-    }
-
-    static float value(MemorySegment in, int index, int c) {
-        return index < 0 ? 0f : in.get(Storage.F32, 4L * (index + c));
+        acc.intoMemorySegment(out, at, ORDER, mask);
     }
 }

@@ -2,38 +2,47 @@ package dev.dcnv4.cpu;
 
 import dev.dcnv4.op.Dcnv4Config;
 import dev.dcnv4.op.Dcnv4Problem;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The group-level reuse of DCNv4 on the CPU: for one (output position, group) it turns the group's
  * 3K offset_mask numbers into the K sampling points' bilinear data once, so that the kernels can
  * then apply them to all D channels of the group with vector instructions.
  *
- * <p>Per valid point (in point order, invalid points dropped) it holds the four corner element
- * indices into the input (channel 0 of the group; -1 for a corner outside the image), the four
- * bilinear weights, the fractions lx/ly and their complements hx/hy (the backward needs them), the
- * modulation weight (after the softmax in softmax mode) and whether all four corners are inside.
+ * <p>The K points are themselves processed {@code LANES} at a time with the Vector API (one vector
+ * of points for a 3x3 kernel with 512-bit vectors). Per point k it leaves in arrays indexed by k:
+ * {@link #state} (0 invalid, 1 valid with a corner outside the image, 2 all four corners inside),
+ * the four corner element indices into the input (channel 0 of the group; -1 outside), the four
+ * bilinear weights, the fractions lx/ly and complements hx/hy (for the backward) and the
+ * modulation weight (after the softmax in softmax mode).
  *
- * <p>Arithmetic is binary32 in exactly the order of docs/dcnv4-semantics.md 2.1 and 2.4: the fused
- * window origin {@code bx = fma(-halfw, s, p0x)}, then {@code x = fma(i*dw + offx, s, bx)}, the strict
- * {@code > -1} test, floor, and four separately rounded corner weights. One instance per thread.
+ * <p>Arithmetic is binary32 in exactly the order of docs/dcnv4-semantics.md 2.1 and 2.4, lanewise:
+ * the fused window origin {@code bx = fma(-halfw, s, p0x)}, then {@code x = fma(i*dw + offx, s, bx)},
+ * the strict {@code > -1} test (NaN fails it), floor (truncate, then step down below zero), and four
+ * separately rounded corner weights. One instance per thread.
  */
 final class SamplingGeometry {
+    private static final VectorSpecies<Float> S = Lanes.SPECIES;
+    @SuppressWarnings("unchecked")
+    private static final VectorSpecies<Integer> I = (VectorSpecies<Integer>) S.withLanes(int.class);
+    private static final int LANES = S.length();
+
     private final int kPoints, height, width, channels, groupChannels, outWidth;
     private final int halfW, halfH, padW, padH, strideW, strideH;
     private final float scale;
     private final boolean softmax;
     /** (float)(i*dw) and (float)(j*dh) of point k: kernel column i outer, row j inner, centre skipped. */
     private final float[] gridX, gridY;
+    /** This call's offsets, de-interleaved from the (x, y) pairs. */
+    private final float[] offX, offY;
 
-    /** Number of valid points of the last {@link #compute} call. */
-    int count;
-    /** Index k (0..K-1) of each valid point; its slot in offset_mask. */
-    final int[] point;
-    final int[] c1, c2, c3, c4;
+    /** Per point k (arrays padded to a multiple of the vector length). */
+    final int[] state, c1, c2, c3, c4;
     final float[] w1, w2, w3, w4, lx, ly, hx, hy, m;
-    final boolean[] interior;
-    /** All K modulation weights of the last call (softmax-normalised in softmax mode). */
-    final float[] weights;
 
     SamplingGeometry(Dcnv4Problem problem) {
         Dcnv4Config c = problem.config();
@@ -51,8 +60,9 @@ final class SamplingGeometry {
         strideH = c.strideH();
         scale = c.offsetScale();
         softmax = c.softmax();
-        gridX = new float[kPoints];
-        gridY = new float[kPoints];
+        int padded = (kPoints + LANES - 1) / LANES * LANES;
+        gridX = new float[padded];
+        gridY = new float[padded];
         int k = 0;
         for (int i = 0; i < c.kernelW(); i++) {
             for (int j = 0; j < c.kernelH(); j++) {
@@ -64,22 +74,22 @@ final class SamplingGeometry {
                 k++;
             }
         }
-        point = new int[kPoints];
-        c1 = new int[kPoints];
-        c2 = new int[kPoints];
-        c3 = new int[kPoints];
-        c4 = new int[kPoints];
-        w1 = new float[kPoints];
-        w2 = new float[kPoints];
-        w3 = new float[kPoints];
-        w4 = new float[kPoints];
-        lx = new float[kPoints];
-        ly = new float[kPoints];
-        hx = new float[kPoints];
-        hy = new float[kPoints];
-        m = new float[kPoints];
-        interior = new boolean[kPoints];
-        weights = new float[kPoints];
+        offX = new float[padded];
+        offY = new float[padded];
+        state = new int[padded];
+        c1 = new int[padded];
+        c2 = new int[padded];
+        c3 = new int[padded];
+        c4 = new int[padded];
+        w1 = new float[padded];
+        w2 = new float[padded];
+        w3 = new float[padded];
+        w4 = new float[padded];
+        lx = new float[padded];
+        ly = new float[padded];
+        hx = new float[padded];
+        hy = new float[padded];
+        m = new float[padded];
     }
 
     /**
@@ -87,64 +97,75 @@ final class SamplingGeometry {
      * 3K numbers {@code om[base .. base+3K)} (2K offsets as (x, y) pairs, then K weights).
      */
     void compute(float[] om, int base, int n, int q, int g) {
-        int yo = q / outWidth, xo = q - yo * outWidth;
         int kp = kPoints;
-        loadWeights(om, base + 2 * kp);
-        float bx = Math.fma(-(float) halfW, scale, (float) (halfW - padW + xo * strideW));
-        float by = Math.fma(-(float) halfH, scale, (float) (halfH - padH + yo * strideH));
-        int imageBase = n * height * width * channels + g * groupChannels;
-        int valid = 0;
+        int yo = q / outWidth, xo = q - yo * outWidth;
         for (int k = 0; k < kp; k++) {
-            float x = Math.fma(gridX[k] + om[base + 2 * k], scale, bx);
-            float y = Math.fma(gridY[k] + om[base + 2 * k + 1], scale, by);
-            if (!(y > -1f && x > -1f && y < height && x < width)) {
-                continue;                        // strict test; NaN positions fail it and are skipped
-            }
-            int x0 = (int) Math.floor(x), y0 = (int) Math.floor(y);
-            int x1 = x0 + 1, y1 = y0 + 1;
-            float fx = x - x0, fy = y - y0;      // exact
-            float gx = 1f - fx, gy = 1f - fy;
-            point[valid] = k;
-            lx[valid] = fx;
-            ly[valid] = fy;
-            hx[valid] = gx;
-            hy[valid] = gy;
-            w1[valid] = gy * gx;
-            w2[valid] = gy * fx;
-            w3[valid] = fy * gx;
-            w4[valid] = fy * fx;
-            m[valid] = weights[k];
-            boolean top = y0 >= 0, bottom = y1 < height, left = x0 >= 0, right = x1 < width;
-            int row0 = imageBase + y0 * width * channels, row1 = row0 + width * channels;
-            c1[valid] = top && left ? row0 + x0 * channels : -1;
-            c2[valid] = top && right ? row0 + x1 * channels : -1;
-            c3[valid] = bottom && left ? row1 + x0 * channels : -1;
-            c4[valid] = bottom && right ? row1 + x1 * channels : -1;
-            interior[valid] = top && bottom && left && right;
-            valid++;
+            offX[k] = om[base + 2 * k];
+            offY[k] = om[base + 2 * k + 1];
         }
-        count = valid;
+        System.arraycopy(om, base + 2 * kp, m, 0, kp);
+        if (softmax) {
+            softmax(m, kp);
+        }
+        FloatVector bx = FloatVector.broadcast(S, Math.fma(-(float) halfW, scale, (float) (halfW - padW + xo * strideW)));
+        FloatVector by = FloatVector.broadcast(S, Math.fma(-(float) halfH, scale, (float) (halfH - padH + yo * strideH)));
+        FloatVector s = FloatVector.broadcast(S, scale), one = FloatVector.broadcast(S, 1f);
+        int rowStride = width * channels;
+        int imageBase = n * height * rowStride + g * groupChannels;
+        IntVector minus1 = IntVector.broadcast(I, -1);
+        for (int k0 = 0; k0 < kp; k0 += LANES) {
+            FloatVector x = FloatVector.fromArray(S, gridX, k0).add(FloatVector.fromArray(S, offX, k0)).fma(s, bx);
+            FloatVector y = FloatVector.fromArray(S, gridY, k0).add(FloatVector.fromArray(S, offY, k0)).fma(s, by);
+            VectorMask<Float> valid = x.compare(VectorOperators.GT, -1f).and(y.compare(VectorOperators.GT, -1f))
+                    .and(x.compare(VectorOperators.LT, (float) width)).and(y.compare(VectorOperators.LT, (float) height))
+                    .and(S.indexInRange(k0, kp));
+            // floor of a number > -1: truncate toward zero, then step down where that rounded up
+            IntVector xt = (IntVector) x.convert(VectorOperators.F2I, 0);
+            IntVector yt = (IntVector) y.convert(VectorOperators.F2I, 0);
+            FloatVector xtf = (FloatVector) xt.convert(VectorOperators.I2F, 0);
+            FloatVector ytf = (FloatVector) yt.convert(VectorOperators.I2F, 0);
+            VectorMask<Float> xDown = x.compare(VectorOperators.LT, xtf), yDown = y.compare(VectorOperators.LT, ytf);
+            IntVector x0 = xt.sub(1, xDown.cast(I)), y0 = yt.sub(1, yDown.cast(I));
+            FloatVector fx = x.sub(xtf.sub(1f, xDown)), fy = y.sub(ytf.sub(1f, yDown));     // exact
+            FloatVector gx = one.sub(fx), gy = one.sub(fy);
+            fx.intoArray(lx, k0);
+            fy.intoArray(ly, k0);
+            gx.intoArray(hx, k0);
+            gy.intoArray(hy, k0);
+            gy.mul(gx).intoArray(w1, k0);
+            gy.mul(fx).intoArray(w2, k0);
+            fy.mul(gx).intoArray(w3, k0);
+            fy.mul(fx).intoArray(w4, k0);
+            VectorMask<Integer> ok = valid.cast(I);
+            VectorMask<Integer> top = y0.compare(VectorOperators.GE, 0).and(ok);
+            VectorMask<Integer> bottom = y0.compare(VectorOperators.LT, height - 1).and(ok);
+            VectorMask<Integer> left = x0.compare(VectorOperators.GE, 0);
+            VectorMask<Integer> right = x0.compare(VectorOperators.LT, width - 1);
+            IntVector i1 = y0.mul(rowStride).add(x0.mul(channels)).add(imageBase);
+            IntVector i3 = i1.add(rowStride);
+            minus1.blend(i1, top.and(left)).intoArray(c1, k0);
+            minus1.blend(i1.add(channels), top.and(right)).intoArray(c2, k0);
+            minus1.blend(i3, bottom.and(left)).intoArray(c3, k0);
+            minus1.blend(i3.add(channels), bottom.and(right)).intoArray(c4, k0);
+            IntVector st = IntVector.zero(I).blend(1, ok).blend(2, top.and(bottom).and(left).and(right));
+            st.intoArray(state, k0);
+        }
     }
 
-    /** The K weights; in softmax mode max, sequential sum of exp, true division (section 2.5). */
-    private void loadWeights(float[] om, int from) {
-        int kp = kPoints;
-        System.arraycopy(om, from, weights, 0, kp);
-        if (!softmax) {
-            return;
-        }
+    /** Section 2.5: max, then sequential sum of exp(m - max), then true division. */
+    private static void softmax(float[] w, int kp) {
         float mx = Float.NEGATIVE_INFINITY;
         for (int k = 0; k < kp; k++) {
-            mx = Math.max(mx, weights[k]);
+            mx = Math.max(mx, w[k]);
         }
         float sum = 0f;
         for (int k = 0; k < kp; k++) {
-            float e = (float) Math.exp(weights[k] - mx);
-            weights[k] = e;
+            float e = (float) Math.exp(w[k] - mx);
+            w[k] = e;
             sum += e;
         }
         for (int k = 0; k < kp; k++) {
-            weights[k] = weights[k] / sum;
+            w[k] = w[k] / sum;
         }
     }
 }
