@@ -4,7 +4,7 @@ import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.op.Dcnv4Config;
 import dev.dcnv4.op.Dcnv4Problem;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -33,6 +33,10 @@ final class BackwardKernel {
     private static final int LANES = ForwardKernel.LANES;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
+    /** Lane rotations for the lane-sum tree: lane i takes lane (i + step) mod LANES. */
+    private static final VectorShuffle<Float> ROT8 = rotation(8), ROT4 = rotation(4), ROT2 = rotation(2),
+            ROT1 = rotation(1);
+
     private final int positions, channels, groups, groupChannels, kPoints, offsetDim;
     private final float scale;
     private final boolean softmax;
@@ -49,9 +53,13 @@ final class BackwardKernel {
         softmax = c.softmax();
     }
 
+    private static VectorShuffle<Float> rotation(int step) {
+        return VectorShuffle.fromOp(S, i -> (i + step) % LANES);
+    }
+
     /** Per-task scratch: the offset_mask row in, its gradient row out, and a lane buffer. */
     static final class Rows {
-        final float[] om, gom, lanes = new float[LANES];
+        final float[] om, gom, sums = new float[3];
 
         Rows(int offsetDim) {
             om = new float[offsetDim];
@@ -83,7 +91,7 @@ final class BackwardKernel {
                     if (geo.state[k] == 0) {
                         continue;                // invalid: all three gradient slots stay 0
                     }
-                    point(in, gradOut, partial, geo, k, goBase, gom, slot, rows.lanes);
+                    point(in, gradOut, partial, geo, k, goBase, gom, slot, rows.sums);
                 }
                 if (softmax) {
                     softmaxJacobian(gom, slot + 2 * kPoints, geo.m);
@@ -93,35 +101,39 @@ final class BackwardKernel {
         }
     }
 
-    /** One valid point: scatter into grad_input, reduce the three offset_mask gradients over D. */
-    private void point(MemorySegment in, MemorySegment gradOut, MemorySegment partial, SamplingGeometry geo, int v,
-                       long goBase, float[] gom, int slot, float[] lanes) {
-        int d = groupChannels;
-        int i1 = geo.c1[v], i2 = geo.c2[v], i3 = geo.c3[v], i4 = geo.c4[v];
-        float w1 = geo.w1[v], w2 = geo.w2[v], w3 = geo.w3[v], w4 = geo.w4[v];
-        float lx = geo.lx[v], ly = geo.ly[v], hx = geo.hx[v], hy = geo.hy[v], m = geo.m[v];
-        FloatVector ax = FloatVector.zero(S), ay = ax, az = ax;
-        FloatVector vw1 = FloatVector.broadcast(S, w1), vw3 = FloatVector.broadcast(S, w3);
-        FloatVector vw4 = FloatVector.broadcast(S, w4);
+    /**
+     * One valid point k: scatter into grad_input, reduce the three offset_mask gradients over D.
+     * Per channel, docs/dcnv4-semantics.md 3.3's order:
+     * <pre>
+     *   gy = -hx*v1; gx = -hy*v1; gy = fma(-lx, v2, gy); gx = fma(hy, v2, gx); gy = fma(hx, v3, gy);
+     *   gx = fma(-ly, v3, gx); gy = fma(lx, v4, gy); gx = fma(ly, v4, gx)
+     *   val = fma(w4, v4, fma(w3, v3, fma(w1, v1, w2*v2)))
+     *   sum_x = fma(t, gx, sum_x) ...;  grad_input[corner] += (t*m) * w_corner
+     * </pre>
+     * All vector work stays inside this method (a vector passed to or returned from a call that is not
+     * inlined is boxed on the heap); channels past the last full vector go through {@link #scalarTail}.
+     */
+    private void point(MemorySegment in, MemorySegment gradOut, MemorySegment partial, SamplingGeometry geo, int k,
+                       long goBase, float[] gom, int slot, float[] sums) {
+        int d = groupChannels, vecEnd = d - d % LANES;
+        int i1 = geo.c1[k], i2 = geo.c2[k], i3 = geo.c3[k], i4 = geo.c4[k];
         long o1 = 4L * i1, o2 = 4L * i2, o3 = 4L * i3, o4 = 4L * i4;
-        FloatVector vw2 = FloatVector.broadcast(S, w2), vm = FloatVector.broadcast(S, m);
+        float lx = geo.lx[k], ly = geo.ly[k], hx = geo.hx[k], hy = geo.hy[k], m = geo.m[k];
+        FloatVector w1 = FloatVector.broadcast(S, geo.w1[k]), w2 = FloatVector.broadcast(S, geo.w2[k]);
+        FloatVector w3 = FloatVector.broadcast(S, geo.w3[k]), w4 = FloatVector.broadcast(S, geo.w4[k]);
         FloatVector nhx = FloatVector.broadcast(S, -hx), nhy = FloatVector.broadcast(S, -hy);
         FloatVector nlx = FloatVector.broadcast(S, -lx), vhy = FloatVector.broadcast(S, hy);
         FloatVector vhx = FloatVector.broadcast(S, hx), nly = FloatVector.broadcast(S, -ly);
         FloatVector vlx = FloatVector.broadcast(S, lx), vly = FloatVector.broadcast(S, ly);
-        FloatVector z = FloatVector.zero(S);
-        // all vector work stays in this method: a vector passed to or returned from a call that is
-        // not inlined would be boxed on the heap
-        // channels LANES at a time; the last chunk is masked when D is not a multiple of LANES
-        // (masked-off lanes load as 0 and are not stored, so they add nothing to the sums)
-        for (int c = 0; c < d; c += LANES) {
+        FloatVector vm = FloatVector.broadcast(S, m), z = FloatVector.zero(S);
+        FloatVector ax = z, ay = z, az = z;
+        for (int c = 0; c < vecEnd; c += LANES) {
             long co = 4L * c;
-            VectorMask<Float> mask = S.indexInRange(c, d);
-            FloatVector t = FloatVector.fromMemorySegment(S, gradOut, goBase + co, ORDER, mask);
-            FloatVector v1 = i1 < 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co, ORDER, mask);
-            FloatVector v2 = i2 < 0 ? z : FloatVector.fromMemorySegment(S, in, o2 + co, ORDER, mask);
-            FloatVector v3 = i3 < 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co, ORDER, mask);
-            FloatVector v4 = i4 < 0 ? z : FloatVector.fromMemorySegment(S, in, o4 + co, ORDER, mask);
+            FloatVector t = FloatVector.fromMemorySegment(S, gradOut, goBase + co, ORDER);
+            FloatVector v1 = i1 < 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co, ORDER);
+            FloatVector v2 = i2 < 0 ? z : FloatVector.fromMemorySegment(S, in, o2 + co, ORDER);
+            FloatVector v3 = i3 < 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co, ORDER);
+            FloatVector v4 = i4 < 0 ? z : FloatVector.fromMemorySegment(S, in, o4 + co, ORDER);
             FloatVector gy = v1.mul(nhx);
             FloatVector gx = v1.mul(nhy);
             gy = v2.fma(nlx, gy);
@@ -130,52 +142,101 @@ final class BackwardKernel {
             gx = v3.fma(nly, gx);
             gy = v4.fma(vlx, gy);
             gx = v4.fma(vly, gx);
-            FloatVector val = v2.mul(vw2);
-            val = v1.fma(vw1, val);
-            val = v3.fma(vw3, val);
-            val = v4.fma(vw4, val);
+            FloatVector val = v2.mul(w2);
+            val = v1.fma(w1, val);
+            val = v3.fma(w3, val);
+            val = v4.fma(w4, val);
             ax = t.fma(gx, ax);
             ay = t.fma(gy, ay);
             az = t.fma(val, az);
             FloatVector tm = t.mul(vm);
             if (i1 >= 0) {
-                tm.fma(vw1, FloatVector.fromMemorySegment(S, partial, o1 + co, ORDER, mask))
-                        .intoMemorySegment(partial, o1 + co, ORDER, mask);
+                tm.fma(w1, FloatVector.fromMemorySegment(S, partial, o1 + co, ORDER)).intoMemorySegment(partial, o1 + co, ORDER);
             }
             if (i2 >= 0) {
-                tm.fma(vw2, FloatVector.fromMemorySegment(S, partial, o2 + co, ORDER, mask))
-                        .intoMemorySegment(partial, o2 + co, ORDER, mask);
+                tm.fma(w2, FloatVector.fromMemorySegment(S, partial, o2 + co, ORDER)).intoMemorySegment(partial, o2 + co, ORDER);
             }
             if (i3 >= 0) {
-                tm.fma(vw3, FloatVector.fromMemorySegment(S, partial, o3 + co, ORDER, mask))
-                        .intoMemorySegment(partial, o3 + co, ORDER, mask);
+                tm.fma(w3, FloatVector.fromMemorySegment(S, partial, o3 + co, ORDER)).intoMemorySegment(partial, o3 + co, ORDER);
             }
             if (i4 >= 0) {
-                tm.fma(vw4, FloatVector.fromMemorySegment(S, partial, o4 + co, ORDER, mask))
-                        .intoMemorySegment(partial, o4 + co, ORDER, mask);
+                tm.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co, ORDER)).intoMemorySegment(partial, o4 + co, ORDER);
             }
         }
-        // lanes summed left to right: a fixed order, the same in every JIT tier (reduceLanes' is unspecified)
-        float sx = 0f, sy = 0f, sz = 0f;
-        {
-            ax.intoArray(lanes, 0);
-            for (float x : lanes) {
-                sx += x;
-            }
-            ay.intoArray(lanes, 0);
-            for (float x : lanes) {
-                sy += x;
-            }
-            az.intoArray(lanes, 0);
-            for (float x : lanes) {
-                sz += x;
-            }
+        // lanes summed by a fixed pairwise tree of explicit vector adds (lane i + lane i+step), the same
+        // in every JIT tier; reduceLanes is avoided because its order is unspecified
+        // (constant shuffles, one guarded step per power of two: a list of shuffles cost 40% of the pass)
+        if (LANES >= 16) {
+            ax = ax.add(ax.rearrange(ROT8));
+            ay = ay.add(ay.rearrange(ROT8));
+            az = az.add(az.rearrange(ROT8));
         }
-        int k = v;
+        if (LANES >= 8) {
+            ax = ax.add(ax.rearrange(ROT4));
+            ay = ay.add(ay.rearrange(ROT4));
+            az = az.add(az.rearrange(ROT4));
+        }
+        if (LANES >= 4) {
+            ax = ax.add(ax.rearrange(ROT2));
+            ay = ay.add(ay.rearrange(ROT2));
+            az = az.add(az.rearrange(ROT2));
+        }
+        ax = ax.add(ax.rearrange(ROT1));
+        ay = ay.add(ay.rearrange(ROT1));
+        az = az.add(az.rearrange(ROT1));
+        sums[0] = ax.lane(0);
+        sums[1] = ay.lane(0);
+        sums[2] = az.lane(0);
+        if (vecEnd < d) {
+            scalarTail(in, gradOut, partial, geo, k, vecEnd, d, goBase, sums);
+        }
         float ms = m * scale;
-        gom[slot + 2 * k] = ms * sx;
-        gom[slot + 2 * k + 1] = ms * sy;
-        gom[slot + 2 * kPoints + k] = sz;
+        gom[slot + 2 * k] = ms * sums[0];
+        gom[slot + 2 * k + 1] = ms * sums[1];
+        gom[slot + 2 * kPoints + k] = sums[2];
+    }
+
+    /** Channels [from, d) one at a time, same order as the vector path; adds to sums[0..2]. */
+    private static void scalarTail(MemorySegment in, MemorySegment gradOut, MemorySegment partial,
+                                   SamplingGeometry geo, int k, int from, int d, long goBase, float[] sums) {
+        int i1 = geo.c1[k], i2 = geo.c2[k], i3 = geo.c3[k], i4 = geo.c4[k];
+        float w1 = geo.w1[k], w2 = geo.w2[k], w3 = geo.w3[k], w4 = geo.w4[k], m = geo.m[k];
+        float lx = geo.lx[k], ly = geo.ly[k], hx = geo.hx[k], hy = geo.hy[k];
+        float sx = sums[0], sy = sums[1], sz = sums[2];
+        for (int c = from; c < d; c++) {
+            float t = gradOut.get(Storage.F32, goBase + 4L * c);
+            float v1 = value(in, i1, c), v2 = value(in, i2, c), v3 = value(in, i3, c), v4 = value(in, i4, c);
+            float gy = -hx * v1, gx = -hy * v1;
+            gy = Math.fma(-lx, v2, gy);
+            gx = Math.fma(hy, v2, gx);
+            gy = Math.fma(hx, v3, gy);
+            gx = Math.fma(-ly, v3, gx);
+            gy = Math.fma(lx, v4, gy);
+            gx = Math.fma(ly, v4, gx);
+            float val = Math.fma(w4, v4, Math.fma(w3, v3, Math.fma(w1, v1, w2 * v2)));
+            sx = Math.fma(t, gx, sx);
+            sy = Math.fma(t, gy, sy);
+            sz = Math.fma(t, val, sz);
+            float tm = t * m;
+            add(partial, i1, c, tm * w1);
+            add(partial, i2, c, tm * w2);
+            add(partial, i3, c, tm * w3);
+            add(partial, i4, c, tm * w4);
+        }
+        sums[0] = sx;
+        sums[1] = sy;
+        sums[2] = sz;
+    }
+
+    private static float value(MemorySegment in, int index, int c) {
+        return index < 0 ? 0f : in.get(Storage.F32, 4L * (index + c));
+    }
+
+    private static void add(MemorySegment partial, int index, int c, float x) {
+        if (index >= 0) {
+            long at = 4L * (index + c);
+            partial.set(Storage.F32, at, partial.get(Storage.F32, at) + x);
+        }
     }
 
     /** In place on the K weight gradients at {@code from}: z_k = g_k - p_k * sum_j g_j, g_k = p_k * dL/dp_k. */
