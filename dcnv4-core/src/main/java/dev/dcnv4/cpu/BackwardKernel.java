@@ -60,10 +60,12 @@ final class BackwardKernel {
     /** Per-task scratch: the offset_mask row in, its gradient row out, and a lane buffer. */
     static final class Rows {
         final float[] om, gom, sums = new float[3];
+        final short[] halves;
 
         Rows(int offsetDim) {
             om = new float[offsetDim];
             gom = new float[offsetDim];
+            halves = new short[offsetDim];
         }
     }
 
@@ -81,7 +83,7 @@ final class BackwardKernel {
         float[] gom = rows.gom;
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
-            Storage.read(om, pos * offsetDim, rows.om, k3 * groups);
+            Storage.read(om, pos * offsetDim, rows.om, k3 * groups, rows.halves);
             Arrays.fill(gom, 0f);
             for (int g = 0; g < groups; g++) {
                 geo.compute(rows.om, g * k3, n, q, g);

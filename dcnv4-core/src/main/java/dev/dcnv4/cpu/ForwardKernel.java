@@ -56,9 +56,10 @@ final class ForwardKernel {
     void run(int from, int to, MemorySegment in, NativeArray om, MemorySegment out, SamplingGeometry geo,
              float[] omRow) {
         int k3 = 3 * kPoints, d = groupChannels;
+        short[] halves = new short[k3 * groups];
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
-            Storage.read(om, pos * offsetDim, omRow, k3 * groups);
+            Storage.read(om, pos * offsetDim, omRow, k3 * groups, halves);
             for (int g = 0; g < groups; g++) {
                 geo.compute(omRow, g * k3, n, q, g);
                 long outBase = 4L * ((long) pos * channels + (long) g * d);

@@ -86,20 +86,25 @@ final class Storage {
         }
     }
 
-    /** Reads {@code len} elements starting at {@code from} into {@code dst[0..len)}, widened. */
-    static void read(NativeArray src, int from, float[] dst, int len) {
+    /**
+     * Reads {@code len} elements starting at {@code from} into {@code dst[0..len)}, widened; fp16/bf16
+     * go through {@code halves} (at least {@code len} long) so that the conversion loop vectorises.
+     */
+    static void read(NativeArray src, int from, float[] dst, int len, short[] halves) {
         MemorySegment in = src.getSegment();
-        switch (src.dtype()) {
-            case FP32 -> MemorySegment.copy(in, F32, 4L * from, dst, 0, len);
-            case FP16 -> {
-                for (int j = 0; j < len; j++) {
-                    dst[j] = Float.float16ToFloat(in.get(I16, 2L * (from + j)));
-                }
+        DType t = src.dtype();
+        if (t == DType.FP32) {
+            MemorySegment.copy(in, F32, 4L * from, dst, 0, len);
+            return;
+        }
+        MemorySegment.copy(in, I16, 2L * from, halves, 0, len);
+        if (t == DType.FP16) {
+            for (int j = 0; j < len; j++) {
+                dst[j] = Float.float16ToFloat(halves[j]);
             }
-            case BF16 -> {
-                for (int j = 0; j < len; j++) {
-                    dst[j] = BFloat16.toFloat(in.get(I16, 2L * (from + j)));
-                }
+        } else {
+            for (int j = 0; j < len; j++) {
+                dst[j] = Float.intBitsToFloat(halves[j] << 16);
             }
         }
     }
