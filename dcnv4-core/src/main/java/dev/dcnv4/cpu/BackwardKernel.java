@@ -17,9 +17,10 @@ import java.util.Arrays;
  * <p>Per (position, group) the geometry is computed once ({@link SamplingGeometry}); then per valid
  * point the group's D channels are walked {@link ForwardKernel#LANES} at a time:
  * <ul>
- *   <li>grad_input: every in-range corner gets {@code (t*m)*w} added into this task's own fp32
- *       buffer ({@code partial}); the caller sums the tasks' buffers in task order, so the result
- *       does not depend on thread timing and repeated runs are bit-identical;</li>
+ *   <li>grad_input: every in-range corner gets {@code (t*m)*w} added into this chunk's own fp32
+ *       buffer ({@code partial}), whose rows are zeroed when first touched and flagged in
+ *       {@code touched}; the caller sums the chunks' rows in chunk order, so the result depends
+ *       neither on thread timing nor on the thread count, and repeated runs are bit-identical;</li>
  *   <li>grad_offset_mask: the per-channel position derivatives and sampled values
  *       (docs/dcnv4-semantics.md 3.3 order) are accumulated as {@code fma(t, g, acc)} lanewise, then
  *       the lanes are summed left to right (never {@code reduceLanes}, whose order is unspecified),
@@ -40,8 +41,11 @@ final class BackwardKernel {
     private final int positions, channels, groups, groupChannels, kPoints, offsetDim;
     private final float scale;
     private final boolean softmax;
+    /** Floats per input row, W*C. */
+    private final long rowFloats;
 
     BackwardKernel(Dcnv4Problem problem) {
+        rowFloats = (long) problem.width() * problem.config().channels();
         Dcnv4Config c = problem.config();
         positions = problem.positions();
         channels = c.channels();
@@ -55,6 +59,22 @@ final class BackwardKernel {
 
     private static VectorShuffle<Float> rotation(int step) {
         return VectorShuffle.fromOp(S, i -> (i + step) % LANES);
+    }
+
+    /**
+     * Zeroes the rows of {@code partial} that point k scatters into, the first time this chunk touches
+     * them: a chunk's buffer is only ever read where {@code touched} says it was written.
+     */
+    private void touch(MemorySegment partial, boolean[] touched, SamplingGeometry geo, int k) {
+        int r = geo.row[k];
+        if ((geo.c1[k] >= 0 || geo.c2[k] >= 0) && !touched[r]) {
+            partial.asSlice(4L * r * rowFloats, 4L * rowFloats).fill((byte) 0);
+            touched[r] = true;
+        }
+        if ((geo.c3[k] >= 0 || geo.c4[k] >= 0) && !touched[r + 1]) {
+            partial.asSlice(4L * (r + 1) * rowFloats, 4L * rowFloats).fill((byte) 0);
+            touched[r + 1] = true;
+        }
     }
 
     /** Per-task scratch: the offset_mask row in, its gradient row out, and a lane buffer. */
@@ -78,7 +98,7 @@ final class BackwardKernel {
      * @param gradOm  grad_offset_mask (fp32 or storage precision), rows [from, to) written
      */
     void run(int from, int to, MemorySegment in, NativeArray om, MemorySegment gradOut, MemorySegment partial,
-             NativeArray gradOm, SamplingGeometry geo, Rows rows) {
+             boolean[] touched, NativeArray gradOm, SamplingGeometry geo, Rows rows) {
         int k3 = 3 * kPoints, d = groupChannels;
         float[] gom = rows.gom;
         for (int pos = from; pos < to; pos++) {
@@ -93,6 +113,7 @@ final class BackwardKernel {
                     if (geo.state[k] == 0) {
                         continue;                // invalid: all three gradient slots stay 0
                     }
+                    touch(partial, touched, geo, k);
                     point(in, gradOut, partial, geo, k, goBase, gom, slot, rows.sums);
                 }
                 if (softmax) {

@@ -12,14 +12,15 @@ import java.lang.foreign.MemorySegment;
 /**
  * Device "java": DCNv4 on the CPU in pure Java, the library's CPU fallback (used only when chosen).
  *
- * <p>Work is split over output positions into one contiguous range per thread
- * ({@link TaskPool}); the vector kernels are {@link ForwardKernel} and {@link BackwardKernel}.
+ * <p>Work is split over output positions into contiguous chunks, a few per thread, handed out to
+ * whichever thread is free ({@link TaskPool#runChunks}); the vector kernels are {@link ForwardKernel}
+ * and {@link BackwardKernel}.
  * fp16/bf16 inputs are widened once per call into fp32 workspace buffers (exact), results are
  * computed in fp32 and rounded once into the caller's arrays.
  *
- * <p>The backward is deterministic: each task scatters grad_input into its own fp32 buffer and the
- * buffers are summed in task order, so repeated calls with the same thread count give bit-identical
- * gradients. The thread count comes from the constructor, else {@code -Ddcnv4.threads}, else
+ * <p>The backward is deterministic: each chunk scatters grad_input into its own fp32 buffer (rows
+ * zeroed on first touch) and the buffers are summed row by row in chunk order, so repeated calls with
+ * the same thread count give bit-identical gradients whichever thread ran which chunk. The thread count comes from the constructor, else {@code -Ddcnv4.threads}, else
  * {@link Runtime#availableProcessors()}. Calls on one instance are serialised.
  */
 public final class JavaDevice implements Dcnv4Device {
@@ -87,10 +88,10 @@ public final class JavaDevice implements Dcnv4Device {
         MemorySegment out = direct ? output.getSegment() : workspace.floats(Workspace.OUTPUT, output.getSize());
         ForwardKernel kernel = new ForwardKernel(problem);
         int total = problem.batch() * problem.positions(), c = problem.config().channels();
-        int tasks = pool.tasksFor(total);
+        int chunks = pool.chunksFor(total);
         int rowLen = 3 * problem.config().points() * problem.config().groups();
-        pool.run(tasks, t -> {
-            int from = TaskPool.start(total, tasks, t), to = TaskPool.start(total, tasks, t + 1);
+        pool.runChunks(chunks, k -> {
+            int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
             kernel.run(from, to, in, offsetMask, out, new SamplingGeometry(problem), new float[rowLen]);
             if (!direct) {
                 Storage.narrow(out, from * c, to * c, output, new Storage.Scratch());
@@ -106,28 +107,31 @@ public final class JavaDevice implements Dcnv4Device {
         MemorySegment in = widened(Workspace.INPUT, input);
         MemorySegment go = widened(Workspace.GRAD_OUTPUT, gradOutput);
         int total = problem.batch() * problem.positions(), inSize = problem.inputSize();
-        int tasks = pool.tasksFor(total);
-        // task 0 scatters straight into an fp32 grad_input; the others into their own buffers
-        boolean direct = gradInput.dtype() == DType.FP32;
-        MemorySegment[] partial = new MemorySegment[tasks];
-        for (int t = 0; t < tasks; t++) {
-            partial[t] = t == 0 && direct ? gradInput.getSegment() : workspace.floats(Workspace.PARTIAL + t, inSize);
+        int rows = problem.batch() * problem.height();
+        long rowFloats = (long) problem.width() * problem.config().channels();
+        // one grad_input buffer per chunk (rows zeroed lazily), capped at about 512 MB in all
+        int chunks = (int) Math.min(pool.chunksFor(total), Math.max(pool.threads(), (512L << 20) / (4L * inSize)));
+        MemorySegment[] partial = new MemorySegment[chunks];
+        for (int k = 0; k < chunks; k++) {
+            partial[k] = workspace.floats(Workspace.PARTIAL + k, inSize);
         }
+        boolean[][] touched = new boolean[chunks][rows];
         BackwardKernel kernel = new BackwardKernel(problem);
         int offsetDim = problem.config().paddedOffsetDim();
-        pool.run(tasks, t -> {
-            int from = TaskPool.start(total, tasks, t), to = TaskPool.start(total, tasks, t + 1);
-            partial[t].asSlice(0, 4L * inSize).fill((byte) 0);
-            kernel.run(from, to, in, offsetMask, go, partial[t], gradOffsetMask, new SamplingGeometry(problem),
-                    new BackwardKernel.Rows(offsetDim));
+        pool.runChunks(chunks, k -> {
+            int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
+            kernel.run(from, to, in, offsetMask, go, partial[k], touched[k], gradOffsetMask,
+                    new SamplingGeometry(problem), new BackwardKernel.Rows(offsetDim));
         });
-        // sum the task buffers in task order (fixed, so bit-reproducible), in parallel over elements
-        int reducers = pool.tasksFor(inSize);
-        pool.run(reducers, r -> {
-            int from = TaskPool.start(inSize, reducers, r), to = TaskPool.start(inSize, reducers, r + 1);
-            Reduction.sumInto(partial, from, to);
+        // sum the chunks' rows in chunk order (fixed, so bit-reproducible), in parallel over rows
+        boolean direct = gradInput.dtype() == DType.FP32;
+        MemorySegment dst = direct ? gradInput.getSegment() : workspace.floats(Workspace.OUTPUT, inSize);
+        int rowChunks = pool.chunksFor(rows);
+        pool.runChunks(rowChunks, r -> {
+            int from = TaskPool.start(rows, rowChunks, r), to = TaskPool.start(rows, rowChunks, r + 1);
+            Reduction.sumRows(partial, touched, from, to, rowFloats, dst);
             if (!direct) {
-                Storage.narrow(partial[0], from, to, gradInput, new Storage.Scratch());
+                Storage.narrow(dst, (int) (from * rowFloats), (int) (to * rowFloats), gradInput, new Storage.Scratch());
             }
         });
     }

@@ -42,6 +42,8 @@ final class SamplingGeometry {
 
     /** Per point k (arrays padded to a multiple of the vector length). */
     final int[] state, c1, c2, c3, c4;
+    /** Input row n*H + y0 of the upper corners (the lower corners are on the next row). */
+    final int[] row;
     final float[] w1, w2, w3, w4, lx, ly, hx, hy, m;
 
     SamplingGeometry(Dcnv4Problem problem) {
@@ -81,6 +83,7 @@ final class SamplingGeometry {
         c2 = new int[padded];
         c3 = new int[padded];
         c4 = new int[padded];
+        row = new int[padded];
         w1 = new float[padded];
         w2 = new float[padded];
         w3 = new float[padded];
@@ -147,6 +150,7 @@ final class SamplingGeometry {
             minus1.blend(i1.add(channels), top.and(right)).intoArray(c2, k0);
             minus1.blend(i3, bottom.and(left)).intoArray(c3, k0);
             minus1.blend(i3.add(channels), bottom.and(right)).intoArray(c4, k0);
+            y0.add(n * height).intoArray(row, k0);
             IntVector st = IntVector.zero(I).blend(1, ok).blend(2, top.and(bottom).and(left).and(right));
             st.intoArray(state, k0);
         }

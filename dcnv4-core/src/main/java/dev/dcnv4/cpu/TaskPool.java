@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
- * The CPU device's threads: {@code threads - 1} daemon workers plus the calling thread. A call is
- * split into at most {@code threads} tasks over contiguous index ranges ({@link #start}); the split
- * depends only on the sizes and the thread count, never on timing, which is what makes the
- * backward's task-ordered reduction reproducible.
+ * The CPU device's threads: {@code threads - 1} daemon workers plus the calling thread. Work is
+ * split into contiguous index ranges ({@link #start}) whose boundaries depend only on the sizes and
+ * the thread count, never on timing; ranges are either one per thread ({@link #run}) or handed out
+ * dynamically ({@link #runChunks}), in which case results must depend only on the range.
  */
 final class TaskPool implements AutoCloseable {
     private static final AtomicInteger POOLS = new AtomicInteger();
@@ -91,6 +91,27 @@ final class TaskPool implements AutoCloseable {
         if (failure != null) {
             throw new IllegalStateException("dcnv4 java task failed", failure);
         }
+    }
+
+    /**
+     * Runs {@code body} for chunk ids 0..chunks-1, handed out one at a time to whichever thread is free
+     * (the caller's included), and waits for all. Which thread runs a chunk varies from call to call, so
+     * a chunk's result must depend only on the chunk id; this keeps every thread busy when the machine
+     * is shared and one thread gets less CPU than the others.
+     */
+    void runChunks(int chunks, IntConsumer body) {
+        AtomicInteger next = new AtomicInteger();
+        int tasks = Math.min(threads, chunks);
+        run(tasks, t -> {
+            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                body.accept(c);
+            }
+        });
+    }
+
+    /** Chunks for {@code items} units of work: a few per thread, fewer when there is less work. */
+    int chunksFor(int items) {
+        return Math.max(1, Math.min(items, threads == 1 ? 1 : 4 * threads));
     }
 
     @Override
