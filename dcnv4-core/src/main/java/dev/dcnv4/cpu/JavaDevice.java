@@ -1,6 +1,7 @@
 package dev.dcnv4.cpu;
 
 import dev.dcnv4.arrays.DType;
+import dev.dcnv4.arrays.FloatArray;
 import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.device.Dcnv4Device;
 import dev.dcnv4.device.DeviceException;
@@ -83,7 +84,9 @@ public final class JavaDevice implements Dcnv4Device {
                                      NativeArray output) {
         problem.checkForward(input, offsetMask, output);
         ensureOpen();
-        MemorySegment in = widened(Workspace.INPUT, input);
+        MemorySegment[] wide = widened(new int[] {Workspace.INPUT, Workspace.OFFSET_MASK}, input, offsetMask);
+        MemorySegment in = wide[0];
+        NativeArray om = input.dtype() == DType.FP32 ? offsetMask : FloatArray.fromSegment(wide[1]);
         boolean direct = output.dtype() == DType.FP32;
         MemorySegment out = direct ? output.getSegment() : workspace.floats(Workspace.OUTPUT, output.getSize());
         ForwardKernel kernel = new ForwardKernel(problem);
@@ -92,7 +95,7 @@ public final class JavaDevice implements Dcnv4Device {
         int rowLen = 3 * problem.config().points() * problem.config().groups();
         pool.runChunks(chunks, k -> {
             int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
-            kernel.run(from, to, in, offsetMask, out, new SamplingGeometry(problem), new float[rowLen]);
+            kernel.run(from, to, in, om, out, new SamplingGeometry(problem), new float[rowLen]);
             if (!direct) {
                 Storage.narrow(out, from * c, to * c, output, new Storage.Scratch());
             }
@@ -104,8 +107,10 @@ public final class JavaDevice implements Dcnv4Device {
                                       NativeArray gradOutput, NativeArray gradInput, NativeArray gradOffsetMask) {
         problem.checkBackward(input, offsetMask, gradOutput, gradInput, gradOffsetMask);
         ensureOpen();
-        MemorySegment in = widened(Workspace.INPUT, input);
-        MemorySegment go = widened(Workspace.GRAD_OUTPUT, gradOutput);
+        MemorySegment[] wide = widened(new int[] {Workspace.INPUT, Workspace.GRAD_OUTPUT, Workspace.OFFSET_MASK},
+                input, gradOutput, offsetMask);
+        MemorySegment in = wide[0], go = wide[1];
+        NativeArray om = input.dtype() == DType.FP32 ? offsetMask : FloatArray.fromSegment(wide[2]);
         int total = problem.batch() * problem.positions(), inSize = problem.inputSize();
         int rows = problem.batch() * problem.height();
         long rowFloats = (long) problem.width() * problem.config().channels();
@@ -120,7 +125,7 @@ public final class JavaDevice implements Dcnv4Device {
         int offsetDim = problem.config().paddedOffsetDim();
         pool.runChunks(chunks, k -> {
             int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
-            kernel.run(from, to, in, offsetMask, go, partial[k], touched[k], gradOffsetMask,
+            kernel.run(from, to, in, om, go, partial[k], touched[k], gradOffsetMask,
                     new SamplingGeometry(problem), new BackwardKernel.Rows(offsetDim));
         });
         // sum the chunks' rows in chunk order (fixed, so bit-reproducible), in parallel over rows
@@ -136,16 +141,31 @@ public final class JavaDevice implements Dcnv4Device {
         });
     }
 
-    /** The fp32 view of {@code a}: its own memory for fp32, else a workspace copy widened in parallel. */
-    private MemorySegment widened(int slot, NativeArray a) {
-        if (a.dtype() == DType.FP32) {
-            return a.getSegment();
+    /**
+     * fp32 views of {@code arrays}: their own memory for fp32, else workspace copies (slots
+     * {@code slots[i]}) widened exactly, all in one parallel pass.
+     */
+    private MemorySegment[] widened(int[] slots, NativeArray... arrays) {
+        MemorySegment[] out = new MemorySegment[arrays.length];
+        int chunks = 0;
+        for (int i = 0; i < arrays.length; i++) {
+            NativeArray a = arrays[i];
+            out[i] = a.dtype() == DType.FP32 ? a.getSegment()
+                    : workspace.floats(slots[i], a.getSize()).asSlice(0, 4L * a.getSize());
+            chunks = Math.max(chunks, pool.chunksFor(a.getSize()));
         }
-        MemorySegment dst = workspace.floats(slot, a.getSize());
-        int size = a.getSize(), tasks = pool.tasksFor(size);
-        pool.run(tasks, t -> Storage.widen(a, TaskPool.start(size, tasks, t), TaskPool.start(size, tasks, t + 1),
-                dst, new Storage.Scratch()));
-        return dst;
+        if (arrays[0].dtype() == DType.FP32) {
+            return out;                          // all arrays share the input's dtype
+        }
+        int n = chunks;
+        pool.runChunks(n, t -> {
+            for (int i = 0; i < arrays.length; i++) {
+                int size = arrays[i].getSize();
+                Storage.widen(arrays[i], TaskPool.start(size, n, t), TaskPool.start(size, n, t + 1), out[i],
+                        new Storage.Scratch());
+            }
+        });
+        return out;
     }
 
     private void ensureOpen() {

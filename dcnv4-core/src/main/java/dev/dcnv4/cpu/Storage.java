@@ -4,8 +4,16 @@ import dev.dcnv4.arrays.BFloat16;
 import dev.dcnv4.arrays.DType;
 import dev.dcnv4.arrays.NativeArray;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Conversions between the storage precisions and the fp32 the kernels compute in. fp16/bf16 are
@@ -24,6 +32,12 @@ final class Storage {
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
     /** Elements per bulk-conversion chunk. */
     static final int CHUNK = 2048;
+    private static final VectorSpecies<Float> FLOATS = Lanes.SPECIES;
+    @SuppressWarnings("unchecked")
+    private static final VectorSpecies<Integer> INTS = (VectorSpecies<Integer>) FLOATS.withLanes(int.class);
+    private static final VectorSpecies<Short> HALF_IN =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(FLOATS.vectorBitSize() / 2));
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private Storage() {
     }
@@ -40,23 +54,33 @@ final class Storage {
         DType t = src.dtype();
         if (t == DType.FP32) {
             MemorySegment.copy(in, 4L * from, dst, 4L * from, 4L * (to - from));
-            return;
-        }
-        short[] h = s.halves;
-        float[] f = s.floats;
-        for (int i = from; i < to; i += CHUNK) {
-            int len = Math.min(CHUNK, to - i);
-            MemorySegment.copy(in, I16, 2L * i, h, 0, len);
-            if (t == DType.FP16) {
-                for (int j = 0; j < len; j++) {
-                    f[j] = Float.float16ToFloat(h[j]);
-                }
-            } else {
-                for (int j = 0; j < len; j++) {
-                    f[j] = Float.intBitsToFloat(h[j] << 16);
-                }
+        } else if (t == DType.FP16) {
+            widenHalf(in, from, to, dst);
+        } else {
+            for (int i = from; i < to; i++) {
+                dst.set(F32, 4L * i, Float.intBitsToFloat(in.get(I16, 2L * i) << 16));
             }
-            MemorySegment.copy(f, 0, dst, F32, 4L * i, len);
+        }
+    }
+
+    /**
+     * fp16 to fp32 with integer vector operations (the Vector API has no half-precision conversion):
+     * magnitude bits shifted into place and scaled by 2^112 (exact for normal and subnormal halves),
+     * exponent 31 (inf/NaN) mapped to 255, sign copied; then a scalar tail.
+     */
+    static void widenHalf(MemorySegment in, int from, int to, MemorySegment dst) {
+        int lanes = HALF_IN.length(), i = from;
+        for (; i + lanes <= to; i += lanes) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_IN, in, 2L * i, ORDER)
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            IntVector mag = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
+            IntVector bits = mag.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+            bits = bits.blend(mag.or(0x7f800000), mag.compare(VectorOperators.GE, 0x7c00 << 13));
+            bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()
+                    .intoMemorySegment(dst, 4L * i, ORDER);
+        }
+        for (; i < to; i++) {
+            dst.set(F32, 4L * i, Float.float16ToFloat(in.get(I16, 2L * i)));
         }
     }
 
@@ -66,23 +90,43 @@ final class Storage {
         DType t = dst.dtype();
         if (t == DType.FP32) {
             MemorySegment.copy(src, 4L * from, out, 4L * from, 4L * (to - from));
-            return;
-        }
-        short[] h = s.halves;
-        float[] f = s.floats;
-        for (int i = from; i < to; i += CHUNK) {
-            int len = Math.min(CHUNK, to - i);
-            MemorySegment.copy(src, F32, 4L * i, f, 0, len);
-            if (t == DType.FP16) {
-                for (int j = 0; j < len; j++) {
-                    h[j] = Float.floatToFloat16(f[j]);
-                }
-            } else {
-                for (int j = 0; j < len; j++) {
-                    h[j] = BFloat16.fromFloat(f[j]);
-                }
+        } else if (t == DType.FP16) {
+            narrowHalf(src, from, to, out);
+        } else {
+            for (int i = from; i < to; i++) {
+                out.set(I16, 2L * i, BFloat16.fromFloat(src.get(F32, 4L * i)));
             }
-            MemorySegment.copy(h, 0, out, I16, 2L * i, len);
+        }
+    }
+
+    /**
+     * fp32 to fp16, round to nearest-even, with integer vector operations (magic-number rounding):
+     * <pre>
+     *   |x| >= 2^16 (or inf/NaN):  0x7c00, NaN 0x7e00          (65520 <= |x| < 2^16 overflow below)
+     *   |x| <  2^-14 (subnormal):  bits(|x| + 0.5f) - bits(0.5f)  (the FPU's own RNE does the rounding)
+     *   otherwise:                 (bits + 0xc8000fff + odd(bit 13)) >> 13   (rebias, add half-ulp - 1
+     *                                                                         + tie-to-even bit, truncate)
+     * </pre>
+     * then the sign; equal to {@link Float#floatToFloat16} except NaN payloads (always the quiet
+     * 0x7e00 here). A scalar tail handles the last elements.
+     */
+    static void narrowHalf(MemorySegment src, int from, int to, MemorySegment out) {
+        int lanes = FLOATS.length(), i = from;
+        for (; i + lanes <= to; i += lanes) {
+            IntVector x = FloatVector.fromMemorySegment(FLOATS, src, 4L * i, ORDER).reinterpretAsInts();
+            IntVector sign = x.and(0x80000000);
+            IntVector a = x.and(0x7fffffff);
+            IntVector sub = a.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3f000000);
+            IntVector norm = a.add(0xc8000fff).add(a.lanewise(VectorOperators.LSHR, 13).and(1))
+                    .lanewise(VectorOperators.LSHR, 13);
+            IntVector h = norm.blend(sub, a.compare(VectorOperators.LT, 0x38800000));
+            h = h.blend(IntVector.broadcast(INTS, 0x7c00), a.compare(VectorOperators.GE, 0x47800000));
+            h = h.blend(IntVector.broadcast(INTS, 0x7e00), a.compare(VectorOperators.GT, 0x7f800000));
+            h = h.or(sign.lanewise(VectorOperators.LSHR, 16));
+            h.convertShape(VectorOperators.I2S, HALF_IN, 0).intoMemorySegment(out, 2L * i, ORDER);
+        }
+        for (; i < to; i++) {
+            out.set(I16, 2L * i, Float.floatToFloat16(src.get(F32, 4L * i)));
         }
     }
 

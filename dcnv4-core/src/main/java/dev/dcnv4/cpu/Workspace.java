@@ -13,7 +13,7 @@ import java.util.List;
  */
 final class Workspace implements AutoCloseable {
     /** Named slots; partial grad_input buffers use {@code PARTIAL + task}. */
-    static final int INPUT = 0, GRAD_OUTPUT = 1, OUTPUT = 2, PARTIAL = 3;
+    static final int INPUT = 0, GRAD_OUTPUT = 1, OUTPUT = 2, OFFSET_MASK = 3, PARTIAL = 4;
 
     private final List<Arena> arenas = new ArrayList<>();
     private final List<MemorySegment> buffers = new ArrayList<>();
