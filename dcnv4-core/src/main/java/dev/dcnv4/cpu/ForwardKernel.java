@@ -85,7 +85,7 @@ final class ForwardKernel {
         FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
         long co1 = co + 4L * LANES;
         int[] state = geo.state;
-        for (int v = 0; v < state.length; v++) {
+        for (int v = 0, kp = geo.points; v < kp; v++) {
             int st = state[v];
             if (st == 0) {
                 continue;                        // invalid point (or padding lane): contributes nothing
@@ -133,7 +133,7 @@ final class ForwardKernel {
     private static void vectorSingle(MemorySegment in, SamplingGeometry geo, long co, MemorySegment out, long at) {
         FloatVector acc = FloatVector.zero(S);
         int[] state = geo.state;
-        for (int v = 0; v < state.length; v++) {
+        for (int v = 0, kp = geo.points; v < kp; v++) {
             int st = state[v];
             if (st == 0) {
                 continue;
@@ -157,7 +157,7 @@ final class ForwardKernel {
     private static float scalarChannel(MemorySegment in, SamplingGeometry geo, int c) {
         float acc = 0f;
         int[] state = geo.state;
-        for (int v = 0; v < state.length; v++) {
+        for (int v = 0, kp = geo.points; v < kp; v++) {
             if (state[v] == 0) {
                 continue;
             }

@@ -31,6 +31,8 @@ final class SamplingGeometry {
     private static final VectorSpecies<Integer> I = (VectorSpecies<Integer>) S.withLanes(int.class);
     private static final int LANES = S.length();
 
+    /** K, the number of points (the arrays below are longer: padded to the vector length). */
+    final int points;
     private final int kPoints, height, width, channels, groupChannels, outWidth;
     private final int halfW, halfH, padW, padH, strideW, strideH;
     private final float scale;
@@ -49,6 +51,7 @@ final class SamplingGeometry {
     SamplingGeometry(Dcnv4Problem problem) {
         Dcnv4Config c = problem.config();
         kPoints = c.points();
+        points = kPoints;
         height = problem.height();
         width = problem.width();
         channels = c.channels();

@@ -109,9 +109,14 @@ final class TaskPool implements AutoCloseable {
         });
     }
 
-    /** Chunks for {@code items} units of work: a few per thread, fewer when there is less work. */
+    /** Chunks for {@code items} units of work: {@code perThread} per thread, fewer when there is less work. */
+    int chunksFor(int items, int perThread) {
+        return Math.max(1, Math.min(items, threads == 1 ? 1 : perThread * threads));
+    }
+
+    /** Chunks for {@code items} units of work: four per thread, fewer when there is less work. */
     int chunksFor(int items) {
-        return Math.max(1, Math.min(items, threads == 1 ? 1 : 4 * threads));
+        return chunksFor(items, 4);
     }
 
     @Override
