@@ -95,7 +95,7 @@ public final class JavaDevice implements Dcnv4Device {
         int rowLen = 3 * problem.config().points() * problem.config().groups();
         pool.runChunks(chunks, k -> {
             int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
-            kernel.run(from, to, in, om, out, new SamplingGeometry(problem), new float[rowLen]);
+            kernel.run(from, to, in, om, out, new SamplingGeometry(problem, false), new float[rowLen]);
             if (!direct) {
                 Storage.narrow(out, from * c, to * c, output, new Storage.Scratch());
             }
@@ -126,7 +126,7 @@ public final class JavaDevice implements Dcnv4Device {
         pool.runChunks(chunks, k -> {
             int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
             kernel.run(from, to, in, om, go, partial[k], touched[k], gradOffsetMask,
-                    new SamplingGeometry(problem), new BackwardKernel.Rows(offsetDim));
+                    new SamplingGeometry(problem, true), new BackwardKernel.Rows(offsetDim));
         });
         // sum the chunks' rows in chunk order (fixed, so bit-reproducible), in parallel over rows
         boolean direct = gradInput.dtype() == DType.FP32;

@@ -48,7 +48,11 @@ final class SamplingGeometry {
     final int[] row;
     final float[] w1, w2, w3, w4, lx, ly, hx, hy, m;
 
-    SamplingGeometry(Dcnv4Problem problem) {
+    /** Whether lx/ly/hx/hy and row are filled in (the backward needs them, the forward does not). */
+    private final boolean forBackward;
+
+    SamplingGeometry(Dcnv4Problem problem, boolean forBackward) {
+        this.forBackward = forBackward;
         Dcnv4Config c = problem.config();
         kPoints = c.points();
         points = kPoints;
@@ -134,10 +138,13 @@ final class SamplingGeometry {
             IntVector x0 = xt.sub(1, xDown.cast(I)), y0 = yt.sub(1, yDown.cast(I));
             FloatVector fx = x.sub(xtf.sub(1f, xDown)), fy = y.sub(ytf.sub(1f, yDown));     // exact
             FloatVector gx = one.sub(fx), gy = one.sub(fy);
-            fx.intoArray(lx, k0);
-            fy.intoArray(ly, k0);
-            gx.intoArray(hx, k0);
-            gy.intoArray(hy, k0);
+            if (forBackward) {
+                fx.intoArray(lx, k0);
+                fy.intoArray(ly, k0);
+                gx.intoArray(hx, k0);
+                gy.intoArray(hy, k0);
+                y0.add(n * height).intoArray(row, k0);
+            }
             gy.mul(gx).intoArray(w1, k0);
             gy.mul(fx).intoArray(w2, k0);
             fy.mul(gx).intoArray(w3, k0);
@@ -153,7 +160,6 @@ final class SamplingGeometry {
             minus1.blend(i1.add(channels), top.and(right)).intoArray(c2, k0);
             minus1.blend(i3, bottom.and(left)).intoArray(c3, k0);
             minus1.blend(i3.add(channels), bottom.and(right)).intoArray(c4, k0);
-            y0.add(n * height).intoArray(row, k0);
             IntVector st = IntVector.zero(I).blend(1, ok).blend(2, top.and(bottom).and(left).and(right));
             st.intoArray(state, k0);
         }
