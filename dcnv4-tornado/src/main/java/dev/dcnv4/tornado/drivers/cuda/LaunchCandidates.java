@@ -79,30 +79,38 @@ public final class LaunchCandidates {
     }
 
     /**
-     * The untuned choice: the widest stride that makes one 16-byte access (or the widest allowed),
-     * then the largest straddle-free m whose block stays within {@link #DEFAULT_BLOCK_THREADS}
-     * (or the smallest m when even one position is bigger, e.g. G*D/ds > 256).
+     * The untuned choice. Forward: the widest stride that makes one 16-byte access (or the widest
+     * allowed). Backward: the official launcher's stride (1 for D < 64, else 2), which reproduces its
+     * grad_offset_mask bits. If one position's G*D/dStride threads exceed the device limit, the
+     * smallest stride that fits. Then the largest straddle-free m whose block stays within
+     * {@link #DEFAULT_BLOCK_THREADS} threads (or m = 1).
      */
     public static LaunchConfig defaultConfig(Dcnv4Problem p, DType dtype, Direction direction, int maxBlockThreads,
                                              boolean deterministic) {
         int g = p.config().groups(), d = p.config().groupChannels();
-        int elemBytes = direction == Direction.FORWARD ? dtype.bytes() : 4;
+        List<Integer> strides = dStrides(d, dtype, direction);
         int ds = 1;
-        for (int s : dStrides(d, dtype, direction)) {
-            if (s * elemBytes <= 16) {
-                ds = s;
+        if (direction == Direction.FORWARD) {
+            for (int s : strides) {
+                if (s * dtype.bytes() <= 16) {
+                    ds = s;
+                }
             }
+        } else {
+            ds = d >= 64 && d % 2 == 0 ? 2 : 1;
+        }
+        if ((long) (d / ds) * g > maxBlockThreads) {
+            final int gg = g;
+            ds = strides.stream().filter(s -> (long) (d / s) * gg <= maxBlockThreads).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("groups * groupChannels (" + gg + " * " + d
+                            + ") needs more than the device's " + maxBlockThreads + " threads per block even with"
+                            + " the widest channel stride " + strides.getLast()));
         }
         int best = 1;
         for (int m : positionsPerBlock(p.positions())) {
-            long threads = (long) (d / ds) * g * m;
-            if (threads <= Math.min(DEFAULT_BLOCK_THREADS, maxBlockThreads)) {
+            if ((long) (d / ds) * g * m <= Math.min(DEFAULT_BLOCK_THREADS, maxBlockThreads)) {
                 best = m;
             }
-        }
-        if ((long) (d / ds) * g * best > maxBlockThreads) {
-            throw new IllegalArgumentException("groups * groupChannels / dStride (" + g + " * " + d + " / " + ds
-                    + ") exceeds the device's " + maxBlockThreads + " threads per block");
         }
         return new LaunchConfig(ds, best, direction == Direction.BACKWARD && deterministic);
     }

@@ -96,7 +96,7 @@ class LaunchCandidatesTest {
                 assertEquals(0, p.positions() % f.positionsPerBlock());
                 assertTrue(f.blockThreads(p.config().groups(), 32) <= 256, f.toString());
                 LaunchConfig b = LaunchCandidates.defaultConfig(p, t, Direction.BACKWARD, 1024, true);
-                assertEquals(4, b.dStride());
+                assertEquals(1, b.dStride());   // the official backward stride for D = 32
                 assertTrue(b.deterministic());
                 assertEquals(0, p.positions() % b.positionsPerBlock());
             }
@@ -104,5 +104,13 @@ class LaunchCandidatesTest {
         // std-s4 fp16: ds 8 -> 4 threads per group * 4 groups = 16 per position; 16 positions = 256 threads
         assertEquals(new LaunchConfig(8, 16, false),
                 LaunchCandidates.defaultConfig(PAPER.getFirst(), DType.FP16, Direction.FORWARD, 1024, false));
+        // D = 64 backward: official stride 2
+        assertEquals(2, LaunchCandidates.defaultConfig(problem(1, 8, 8, 2, 64), DType.FP32, Direction.BACKWARD,
+                1024, false).dStride());
+        // G = 80, D = 16 (FlashInternImage-L stage 4): 1280 threads at stride 1, so a wider stride is taken
+        LaunchConfig wide = LaunchCandidates.defaultConfig(problem(1, 7, 7, 80, 16), DType.FP32, Direction.BACKWARD,
+                1024, false);
+        assertEquals(2, wide.dStride());
+        assertEquals(1, wide.positionsPerBlock());
     }
 }
