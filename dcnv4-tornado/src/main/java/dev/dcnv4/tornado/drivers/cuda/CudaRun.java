@@ -212,6 +212,10 @@ final class CudaRun implements PreparedRun {
         Cuda.streamSynchronize(st);
     }
 
+    CudaContext context() {
+        return ctx;
+    }
+
     LaunchConfig launch() {
         return launch;
     }
