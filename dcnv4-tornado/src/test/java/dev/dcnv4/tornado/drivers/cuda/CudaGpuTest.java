@@ -40,7 +40,7 @@ class CudaGpuTest {
     @BeforeAll
     static void open() {
         if (!Cuda.available()) {
-            skipReason = NO_GPU + ": " + Cuda.unavailableReason();
+            skipReason = Cuda.unavailableReason();   // "no CUDA driver (libcuda.so.1) on this machine: ..."
         } else if (CudaContext.deviceCount() == 0) {
             skipReason = "the CUDA driver reports no GPU";
         } else {
