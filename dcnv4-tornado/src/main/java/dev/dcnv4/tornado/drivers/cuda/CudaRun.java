@@ -145,11 +145,11 @@ final class CudaRun implements PreparedRun {
             Cuda.launchKernel(fMain, blocks, 1, 1, block, 1, 1, 0, st, aMain.segment());
             return;
         }
-        Cuda.memsetD8Async(dGin32, 0, 4L * problem.inputSize(), st);
-        Cuda.memsetD8Async(dGom32, 0, 4L * problem.offsetMaskSize(), st);
+        Cuda.memsetD8Async(dGin32, (byte) 0, 4L * problem.inputSize(), st);
+        Cuda.memsetD8Async(dGom32, (byte) 0, 4L * problem.offsetMaskSize(), st);
         Cuda.launchKernel(fMain, blocks, 1, 1, block, 1, 1, 0, st, aMain.segment());
         if (launch.deterministic()) {
-            Cuda.memsetD8Async(dRadius, 0, 8, st);
+            Cuda.memsetD8Async(dRadius, (byte) 0, 8, st);
             int pairs = problem.batch() * problem.positions() * c.groups();
             Cuda.launchKernel(fRadius, ceilDiv(pairs, FLAT_BLOCK), 1, 1, FLAT_BLOCK, 1, 1, 0, st, aRadius.segment());
             long items = (long) problem.inputSize() / c.groupChannels() * launch.threadsPerGroup(c.groupChannels());

@@ -5,6 +5,7 @@ import dev.dcnv4.device.DeviceException;
 import dev.dcnv4.op.Dcnv4Problem;
 import dev.dcnv4.op.Direction;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,6 +38,8 @@ public final class LaunchTuner {
     /** The outcome of tuning one key. */
     public record Result(LaunchConfig choice, double millis, int tried, List<String> rejected) {
     }
+
+    private static final System.Logger LOG = System.getLogger(LaunchTuner.class.getName());
 
     private final TuningStore store;
     private volatile boolean enabled;
@@ -97,8 +100,16 @@ public final class LaunchTuner {
         }
         List<LaunchConfig> candidates = LaunchCandidates.all(p, dtype, direction, maxBlockThreads, deterministic);
         Result r = select(candidates, evaluator);
-        store.put(key, new TuningStore.Entry(r.choice().dStride(), r.choice().positionsPerBlock(),
-                r.choice().deterministic(), r.millis(), r.tried(), r.rejected().size(), Instant.now().toString()));
+        try {
+            store.put(key, new TuningStore.Entry(r.choice().dStride(), r.choice().positionsPerBlock(),
+                    r.choice().deterministic(), r.millis(), r.tried(), r.rejected().size(), Instant.now().toString()));
+        } catch (UncheckedIOException e) {
+            // an unwritable cache only costs tuning again next time; the choice itself stands
+            LOG.log(System.Logger.Level.WARNING, "launch tuning not persisted: " + e.getMessage());
+        }
+        if (!r.rejected().isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "launch tuning " + key + ": rejected " + r.rejected());
+        }
         return r.choice();
     }
 
