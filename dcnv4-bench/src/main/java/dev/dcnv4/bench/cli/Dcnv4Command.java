@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 BenchCommand.class,
                 CheckCommand.class,
+                DevicesCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Dcnv4Command implements Runnable {
