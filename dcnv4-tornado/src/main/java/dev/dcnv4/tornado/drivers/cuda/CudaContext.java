@@ -31,15 +31,22 @@ public final class CudaContext implements AutoCloseable {
     private final Map<String, Program> programs = new HashMap<>();
     private boolean closed;
 
-    /** A loaded module and its entry points by name. */
-    public record Program(MemorySegment module, Map<String, MemorySegment> functions) {
+    /** A loaded module; entry points are looked up once each, on first use. */
+    public static final class Program {
+        private final MemorySegment module;
+        private final Map<String, MemorySegment> functions = new java.util.concurrent.ConcurrentHashMap<>();
+
+        Program(MemorySegment module) {
+            this.module = module;
+        }
+
+        public MemorySegment module() {
+            return module;
+        }
+
+        /** The kernel {@code entry} (CUfunction); the driver names a missing one (CUDA_ERROR_NOT_FOUND). */
         public MemorySegment function(String entry) {
-            MemorySegment f = functions.get(entry);
-            if (f == null) {
-                throw new IllegalStateException("kernel entry " + entry + " not in the program (have "
-                        + functions.keySet() + ")");
-            }
-            return f;
+            return functions.computeIfAbsent(entry, e -> Cuda.moduleFunction(module, e));
         }
     }
 
@@ -139,12 +146,11 @@ public final class CudaContext implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             module = Cuda.moduleLoadData(a.allocateFrom(ptx));
         }
-        Map<String, MemorySegment> fns = new HashMap<>();
-        for (String e : entries) {
-            fns.put(e, Cuda.moduleFunction(module, e));
-        }
-        p = new Program(module, Map.copyOf(fns));
+        p = new Program(module);
         programs.put(digest, p);
+        for (String e : entries) {
+            p.function(e);   // fail here, with the entry's name, rather than at the first launch
+        }
         return p;
     }
 

@@ -1,5 +1,6 @@
 package dev.dcnv4.tornado.drivers.cuda;
 
+import dev.dcnv4.arrays.DType;
 import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.device.Dcnv4Device;
 import dev.dcnv4.device.DeviceException;
@@ -8,6 +9,8 @@ import dev.dcnv4.device.PreparedRun;
 import dev.dcnv4.op.Dcnv4Data;
 import dev.dcnv4.op.Dcnv4Problem;
 import dev.dcnv4.op.Direction;
+import dev.dcnv4.tornado.runtime.Backend;
+import dev.dcnv4.tornado.runtime.HasBackend;
 
 /**
  * An NVIDIA GPU through the CUDA driver API: kernels are CUDA C compiled by NVRTC for the device's
@@ -22,7 +25,7 @@ import dev.dcnv4.op.Direction;
  * <p>Calls are serialised on the device (one stream); failures are {@link DeviceException}s naming
  * {@code cuda:N}, the library and the driver status.
  */
-public final class CudaDevice implements Dcnv4Device {
+public final class CudaDevice implements Dcnv4Device, HasBackend {
     /** System property selecting the deterministic backward for devices opened by the provider. */
     public static final String DETERMINISTIC_PROPERTY = "dcnv4.cuda.deterministic";
 
@@ -65,6 +68,15 @@ public final class CudaDevice implements Dcnv4Device {
     /** The tuner this device consults (for the API switch {@link LaunchTuner#setEnabled}). */
     public LaunchTuner tuner() {
         return tuner;
+    }
+
+    /** A task-graph backend on this device (its own events; closing it leaves the device open). */
+    @Override
+    public Backend backend() {
+        if (closed) {
+            throw new DeviceException(id, "device is closed");
+        }
+        return new CudaBackend(this);
     }
 
     /** The context (device facts, stream). */
@@ -125,9 +137,19 @@ public final class CudaDevice implements Dcnv4Device {
     /** The launch configuration this device uses for a problem (tuning it now if needed). */
     public synchronized LaunchConfig launchConfig(Direction direction, Dcnv4Problem problem, NativeArray input,
                                                   NativeArray offsetMask, NativeArray gradOutput) {
-        CudaTuning tuning = new CudaTuning(ctx, direction, problem, input, offsetMask, gradOutput);
+        return launchConfig(direction, problem, input.dtype(), deterministic, input, offsetMask, gradOutput);
+    }
+
+    /**
+     * The launch configuration for data already on the device (task graphs): tuning, when it runs,
+     * times random data of the problem's size.
+     */
+    synchronized LaunchConfig launchConfig(Direction direction, Dcnv4Problem problem, DType dtype,
+                                           boolean deterministicBackward, NativeArray input, NativeArray offsetMask,
+                                           NativeArray gradOutput) {
+        CudaTuning tuning = new CudaTuning(ctx, direction, problem, dtype, input, offsetMask, gradOutput);
         try {
-            return tuner.choose(ctx.name(), problem, input.dtype(), direction, deterministic && direction
+            return tuner.choose(ctx.name(), problem, dtype, direction, deterministicBackward && direction
                     == Direction.BACKWARD, ctx.maxBlockThreads(), tuning);
         } finally {
             tuning.release();

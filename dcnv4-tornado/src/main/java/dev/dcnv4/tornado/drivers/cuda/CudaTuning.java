@@ -29,15 +29,18 @@ final class CudaTuning implements LaunchTuner.Evaluator {
     private final CudaContext ctx;
     private final Direction direction;
     private final Dcnv4Problem full;
-    private final NativeArray input, offsetMask, gradOutput;
-    private Dcnv4Data tuningData;
+    private final DType dtype;
+    private NativeArray input, offsetMask, gradOutput;
+    private Dcnv4Data tuningData, timingData;
     private double[][] expected;
 
-    CudaTuning(CudaContext ctx, Direction direction, Dcnv4Problem full, NativeArray input, NativeArray offsetMask,
-               NativeArray gradOutput) {
+    /** Times on the caller's data ({@code input} etc.), or on random full-size data when {@code input} is null. */
+    CudaTuning(CudaContext ctx, Direction direction, Dcnv4Problem full, DType dtype, NativeArray input,
+               NativeArray offsetMask, NativeArray gradOutput) {
         this.ctx = ctx;
         this.direction = direction;
         this.full = full;
+        this.dtype = dtype;
         this.input = input;
         this.offsetMask = offsetMask;
         this.gradOutput = gradOutput;
@@ -68,7 +71,6 @@ final class CudaTuning implements LaunchTuner.Evaluator {
 
     @Override
     public String validate(LaunchConfig candidate) {
-        DType dtype = input.dtype();
         if (tuningData == null) {
             Dcnv4Problem small = Dcnv4Problem.of(full.config(), Math.min(full.batch(), 2), full.height(), full.width());
             tuningData = Dcnv4Data.random(small, dtype, SEED, OFFSET_AMPLITUDE);
@@ -112,7 +114,12 @@ final class CudaTuning implements LaunchTuner.Evaluator {
 
     @Override
     public double millis(LaunchConfig candidate) {
-        DType dtype = input.dtype();
+        if (input == null) {
+            timingData = Dcnv4Data.random(full, dtype, SEED + 1, OFFSET_AMPLITUDE);
+            input = timingData.input();
+            offsetMask = timingData.offsetMask();
+            gradOutput = timingData.gradOutput();
+        }
         // host targets only size the device buffers: timing runs never fetch results
         NativeArray out = direction == Direction.FORWARD ? NativeArray.allocate(dtype, full.outputSize()) : null;
         NativeArray gin = direction == Direction.BACKWARD ? NativeArray.allocate(DType.FP32, full.inputSize()) : null;
@@ -139,11 +146,14 @@ final class CudaTuning implements LaunchTuner.Evaluator {
         }
     }
 
-    /** Frees the tuning data. */
+    /** Frees the tuning and timing data. */
     void release() {
-        if (tuningData != null) {
-            tuningData.close();
-            tuningData = null;
+        for (Dcnv4Data d : new Dcnv4Data[] {tuningData, timingData}) {
+            if (d != null) {
+                d.close();
+            }
         }
+        tuningData = null;
+        timingData = null;
     }
 }

@@ -1,6 +1,11 @@
 package dev.dcnv4.tornado.drivers.cuda;
 
 import dev.dcnv4.arrays.DType;
+import dev.dcnv4.arrays.FloatArray;
+import dev.dcnv4.kernels.KernelSource;
+import dev.dcnv4.tornado.api.Dcnv4Operator;
+import dev.dcnv4.tornado.runtime.Backend;
+import dev.dcnv4.tornado.runtime.DeviceBuffer;
 import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.device.PreparedRun;
 import dev.dcnv4.golden.GoldenChecker;
@@ -105,6 +110,56 @@ class CudaGpuTest {
                                 "grad_offset_mask " + c + " " + t);
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void taskGraphBackendMatchesTheReferenceRepeatedly() {
+        Dcnv4Problem p = Dcnv4Problem.of(Dcnv4Config.builder().groups(4).groupChannels(16).offsetScale(2f).build(),
+                2, 10, 12);
+        for (DType t : DType.values()) {
+            try (Dcnv4Operator op = Dcnv4Operator.on(device);
+                 Dcnv4Data data = Dcnv4Data.random(p, t, 21, 3f);
+                 NativeArray out = NativeArray.allocate(t, p.outputSize());
+                 NativeArray gin = NativeArray.allocate(t, p.inputSize());
+                 NativeArray gom = NativeArray.allocate(t, p.offsetMaskSize())) {
+                double[] in = data.input().toDoubleArray(), om = data.offsetMask().toDoubleArray();
+                double[] ref = Dcnv4Reference.forward(p, in, om);
+                Dcnv4Reference.Gradients g = Dcnv4Reference.backward(p, in, om, data.gradOutput().toDoubleArray());
+                for (boolean det : new boolean[] {false, true, false}) {
+                    op.deterministic(det);
+                    op.forward(p, data.input(), data.offsetMask(), out);
+                    assertTrue(CudaTuning.relativeError(ref, out) <= CudaTuning.tolerance(t), "forward " + t);
+                    op.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gin, gom);
+                    assertTrue(CudaTuning.relativeError(g.gradInput(), gin) <= CudaTuning.tolerance(t),
+                            "grad_input " + t + " deterministic=" + det);
+                    assertTrue(CudaTuning.relativeError(g.gradOffsetMask(), gom) <= CudaTuning.tolerance(t),
+                            "grad_offset_mask " + t + " deterministic=" + det);
+                }
+            }
+        }
+    }
+
+    @Test
+    void rawKernelsLaunchThroughTheBackend() {
+        KernelSource src = KernelSource.raw(KernelSource.Dialect.CUDA, """
+                extern "C" __global__ void scale(float *x, int n, float a) {
+                    int i = blockIdx.x * blockDim.x + threadIdx.x;
+                    if (i < n) x[i] = x[i] * a;
+                }
+                """, java.util.Map.of());
+        try (Backend be = device.backend(); FloatArray host = FloatArray.allocate(1000)) {
+            for (int i = 0; i < 1000; i++) {
+                host.set(i, i);
+            }
+            try (DeviceBuffer buf = be.allocate(host.getNumBytes())) {
+                be.copyIn(buf, host.getSegment());
+                be.launch(src, "scale", 1000, 128, buf, 1000, 2f);
+                be.copyOut(buf, host.getSegment());
+            }
+            for (int i = 0; i < 1000; i++) {
+                assertEquals(2f * i, host.get(i));
             }
         }
     }
