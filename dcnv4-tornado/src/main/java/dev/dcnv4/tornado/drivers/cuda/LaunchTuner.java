@@ -99,6 +99,10 @@ public final class LaunchTuner {
             return LaunchCandidates.defaultConfig(p, dtype, direction, maxBlockThreads, deterministic);
         }
         List<LaunchConfig> candidates = LaunchCandidates.all(p, dtype, direction, maxBlockThreads, deterministic);
+        if (candidates.isEmpty()) {
+            // nothing fits the block limit: the default explains why (or finds the one stride that works)
+            return LaunchCandidates.defaultConfig(p, dtype, direction, maxBlockThreads, deterministic);
+        }
         Result r = select(candidates, evaluator);
         try {
             store.put(key, new TuningStore.Entry(r.choice().dStride(), r.choice().positionsPerBlock(),
