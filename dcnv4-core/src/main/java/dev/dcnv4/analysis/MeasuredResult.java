@@ -68,6 +68,13 @@ public record MeasuredResult(String device, String deviceName, String name, int[
         return out;
     }
 
+    /** The bench file's optional top-level "note" (a sample file says so there), or null. */
+    public static String readNote(Path file) throws IOException {
+        JsonNode root = MAPPER.readTree(file.toFile());
+        JsonNode n = root == null ? null : root.get("note");
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
     static MeasuredResult parse(JsonNode r) {
         JsonNode s = required(r, "shape");
         int[] shape = new int[s.size()];

@@ -94,20 +94,20 @@ public record ShapeAnalysis(Dcnv4Problem problem, DType dtype, int ds, int dsBac
         o.put("flops_convention", "flops = multiply-adds (paper: 4 bilinear corners per point per channel)");
         o.put("flops", f.flopsPaper());
         o.put("flops_core", f.flopsCore());
-        o.put("flops_coeff", f.flopsCoeff(ds));
+        num(o, "flops_coeff", f.flopsCoeff(ds));
         o.put("mac_ideal_elements", f.macIdealElements());
         o.put("mac_nocache_elements", f.macNoCacheElements());
-        o.put("mac_group_reuse_elements", f.macGroupReuseElements(ds));
+        num(o, "mac_group_reuse_elements", f.macGroupReuseElements(ds));
         o.put("nocache_over_ideal", (double) f.macNoCacheElements() / f.macIdealElements());
         o.put("mac_ideal_bytes_paper", f.bytesIdealPaper());
         o.put("bytes_min", f.bytesMin());
-        o.put("bytes_group_reuse", f.bytesMax(ds));
+        num(o, "bytes_group_reuse", f.bytesMax(ds));
         o.put("bytes_nocache", f.bytesNoCache());
         ObjectNode ins = o.putObject("memory_instructions");
         ins.put("dcnv3_scalar", f.memoryInstructionsDcnv3());
-        ins.put("group_reuse_scalar", f.memoryInstructionsScalar(ds));
-        ins.put("group_reuse_vector", f.memoryInstructionsVector(ds));
-        ins.put("accesses_128bit", f.accesses128(ds));
+        num(ins, "group_reuse_scalar", f.memoryInstructionsScalar(ds));
+        num(ins, "group_reuse_vector", f.memoryInstructionsVector(ds));
+        num(ins, "accesses_128bit", f.accesses128(ds));
         ObjectNode ai = o.putObject("intensity");
         ai.put("unit", "multiply-adds per byte");
         ai.put("ideal", f.flopsPaper() / (double) f.bytesMin());
@@ -123,10 +123,10 @@ public record ShapeAnalysis(Dcnv4Problem problem, DType dtype, int ds, int dsBac
         bound.put("nocache", device.boundSeconds(f.flopsPaper(), f.bytesNoCache(), dtype) * 1e3);
         ObjectNode bw = o.putObject("backward");
         bw.put("flops", b.flopsPaper());
-        bw.put("flops_executed", b.flops(dsBackward));
+        num(bw, "flops_executed", b.flops(dsBackward));
         bw.put("bytes_compulsory", new CostModel(problem, dtype).backwardIdealBytes());
         bw.put("bytes_min_official", b.bytesMin());
-        bw.put("bytes_max", b.bytesMax(dsBackward));
+        num(bw, "bytes_max", b.bytesMax(dsBackward));
         bw.put("atomics", b.atomics());
         bw.put("bound_ms_min", device.boundSeconds(b.flopsPaper(), b.bytesMin(), dtype) * 1e3);
         bw.put("bound_ms_max", device.boundSeconds(b.flopsPaper(), b.bytesMax(dsBackward), dtype) * 1e3);
@@ -135,6 +135,15 @@ public record ShapeAnalysis(Dcnv4Problem problem, DType dtype, int ds, int dsBac
             ms.add(measuredJson(mapper, p));
         }
         return o;
+    }
+
+    /** Counts that are whole numbers are written as integers, fractional ones (ds not dividing) as decimals. */
+    private static void num(ObjectNode o, String field, double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 9e15) {
+            o.put(field, (long) v);
+        } else {
+            o.put(field, v);
+        }
     }
 
     private ObjectNode deviceJson(ObjectMapper mapper) {
