@@ -6,6 +6,7 @@ import dev.dcnv4.analysis.ShapeAnalysis;
 import dev.dcnv4.arrays.DType;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.TextTitle;
@@ -13,6 +14,7 @@ import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.jfree.svg.SVGGraphics2D;
+import org.jfree.svg.SVGHints;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -49,8 +51,22 @@ public final class RooflineChart {
         System.setProperty("java.awt.headless", "true");
         JFreeChart chart = chart(report);
         SVGGraphics2D g = new SVGGraphics2D(width, height);
+        // two decimals are plenty at screen resolution and keep the inline SVG small
+        g.setGeomDoubleConverter(v -> trim(String.format(java.util.Locale.ROOT, "%.2f", v)));
+        g.setTransformDoubleConverter(v -> trim(String.format(java.util.Locale.ROOT, "%.4f", v)));
+        g.setRenderingHint(SVGHints.KEY_DRAW_STRING_TYPE, SVGHints.VALUE_DRAW_STRING_TYPE_STANDARD);
         chart.draw(g, new Rectangle2D.Double(0, 0, width, height));
         return g.getSVGElement();
+    }
+
+    private static String trim(String n) {
+        if (n.indexOf('.') >= 0) {
+            n = n.replaceAll("0+$", "");
+            if (n.endsWith(".")) {
+                n = n.substring(0, n.length() - 1);
+            }
+        }
+        return n.equals("-0") ? "0" : n;
     }
 
     static JFreeChart chart(Report report) {
@@ -124,9 +140,13 @@ public final class RooflineChart {
         LogAxis x = new LogAxis("arithmetic intensity (multiply-adds per byte)");
         x.setRange(xmin, xmax);
         x.setNumberFormatOverride(SI);
+        x.setTickUnit(new NumberTickUnit(1));   // LogAxis tick units are exponents: one tick per decade
+        x.setMinorTickMarksVisible(true);
         LogAxis y = new LogAxis("multiply-adds per second (paper FLOPs/s)");
         y.setRange(range[2] / 3, range[3] * 3);
         y.setNumberFormatOverride(SI);
+        y.setTickUnit(new NumberTickUnit(1));
+        y.setMinorTickMarksVisible(true);
         XYPlot plot = new XYPlot(data, x, y, r);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(new Color(0xdddddd));

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "DCNv4 deformable convolution: golden checks, benchmarks, cost analysis.",
         subcommands = {
                 AnalyzeCommand.class,
+                CheckCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Dcnv4Command implements Runnable {
