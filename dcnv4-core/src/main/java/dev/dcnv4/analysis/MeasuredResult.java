@@ -68,6 +68,34 @@ public record MeasuredResult(String device, String deviceName, String name, int[
         return out;
     }
 
+    /**
+     * Writes the "results" of several bench files as one bench file, entries copied unchanged
+     * (numbers keep their written digits); their notes, if any, are joined into one "note".
+     */
+    public static void merge(List<Path> files, Path out) throws IOException {
+        var root = MAPPER.createObjectNode();
+        var all = MAPPER.createArrayNode();
+        List<String> notes = new ArrayList<>();
+        for (Path f : files) {
+            JsonNode r = MAPPER.readTree(f.toFile());
+            if (r == null || !r.path("results").isArray()) {
+                throw new IllegalArgumentException(f + ": expected an object with a \"results\" array");
+            }
+            r.get("results").forEach(all::add);
+            if (r.hasNonNull("note")) {
+                notes.add(r.get("note").asText());
+            }
+        }
+        if (!notes.isEmpty()) {
+            root.put("note", String.join(" ", notes));
+        }
+        root.set("results", all);
+        if (out.toAbsolutePath().getParent() != null) {
+            java.nio.file.Files.createDirectories(out.toAbsolutePath().getParent());
+        }
+        MAPPER.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), root);
+    }
+
     /** The bench file's optional top-level "note" (a sample file says so there), or null. */
     public static String readNote(Path file) throws IOException {
         JsonNode root = MAPPER.readTree(file.toFile());

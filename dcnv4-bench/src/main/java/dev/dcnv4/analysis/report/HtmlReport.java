@@ -15,13 +15,17 @@ public final class HtmlReport {
             color:#222;line-height:1.45;padding:0 1em}
             h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}h3{font-size:1.05em}
             table{border-collapse:collapse;margin:.5em 0 .3em;font-size:.88em}
-            th,td{border:1px solid #ccc;padding:.25em .55em;text-align:right;vertical-align:top}
-            th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+            th,td{border:1px solid #ccc;padding:.25em .55em;text-align:left;vertical-align:top}
+            th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
             td.src{text-align:left;font-size:.85em;max-width:28em}
             .note{font-size:.85em;color:#555;margin:0 0 1em}
             .banner{background:#fff4d6;border:1px solid #e0b84c;padding:.6em 1em}
             figure{margin:1em 0}code{background:#f3f3f3;padding:0 .2em}
             """;
+
+    /** Cells that are numbers (with an optional unit or %) are right-aligned. */
+    private static final java.util.regex.Pattern NUMERIC =
+            java.util.regex.Pattern.compile("-|[-+0-9.,]+( ?[a-zA-Z%]{1,2})?( \\(measured\\))?");
 
     private HtmlReport() {
     }
@@ -70,7 +74,8 @@ public final class HtmlReport {
             b.append("<tr>");
             for (int i = 0; i < row.size(); i++) {
                 boolean src = lastIsSource && i == row.size() - 1;
-                b.append(src ? "<td class=\"src\">" : "<td>").append(esc(row.get(i))).append("</td>");
+                String cls = src ? " class=\"src\"" : NUMERIC.matcher(row.get(i)).matches() ? " class=\"n\"" : "";
+                b.append("<td").append(cls).append('>').append(esc(row.get(i))).append("</td>");
             }
             b.append("</tr>\n");
         }

@@ -74,8 +74,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
             description = "measured memory bandwidth overriding the preset's (e.g. 3014 for the H100's copy)")
     Double bandwidth;
 
-    @Option(names = "--bench-json", paramLabel = "FILE", description = "results of dcnv4 bench --json")
-    Path benchJson;
+    @Option(names = "--bench-json", paramLabel = "FILE",
+            description = "results of dcnv4 bench --json (repeatable: one file per device)")
+    List<Path> benchJson = new ArrayList<>();
+
+    @Option(names = "--save-results", paramLabel = "FILE",
+            description = "also write the --bench-json files' results merged into one bench JSON")
+    Path saveResults;
 
     @Option(names = "--json", paramLabel = "FILE", description = "write the analysis as JSON ('-' = stdout)")
     String json;
@@ -96,10 +101,21 @@ public final class AnalyzeCommand implements Callable<Integer> {
         List<Analyzer.Request> requests = new ArrayList<>();
         if (shape != null) {
             requests.add(new Analyzer.Request(problem(), DType.parse(dtype), dStride));
-        } else if (benchJson == null) {
+        } else if (benchJson.isEmpty()) {
             throw new IllegalArgumentException("--shape: expected N,H,W,C (or give --bench-json) but none was given");
         }
-        List<MeasuredResult> results = benchJson == null ? List.of() : MeasuredResult.read(benchJson);
+        List<MeasuredResult> results = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (Path f : benchJson) {
+            results.addAll(MeasuredResult.read(f));
+            String note = MeasuredResult.readNote(f);
+            if (note != null) {
+                notes.add(note);
+            }
+        }
+        if (saveResults != null) {
+            MeasuredResult.merge(benchJson, saveResults);
+        }
         List<ShapeAnalysis> analyses = Analyzer.analyze(requests, results, device);
 
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -108,9 +124,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
         for (int i = shape != null ? 1 : 0; i < analyses.size(); i++) {
             others.add(analyses.get(i).toJson(mapper));
         }
-        if (benchJson != null) {
-            root.put("bench_json", benchJson.toString());
-        }
+        ArrayNode sources = root.putArray("bench_json");
+        benchJson.forEach(p -> sources.add(p.toString()));
         String text = mapper.writeValueAsString(root);
         if ("-".equals(json)) {
             o.println(text);
@@ -127,8 +142,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (out != null) {
             String generated = "Generated " + ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
                     + " by dcnv4 analyze; model device: " + device.name() + ".";
-            Report report = new Report(device, analyses, benchJson == null ? null : benchJson.toString(),
-                    benchJson == null ? null : MeasuredResult.readNote(benchJson), generated);
+            String source = benchJson.isEmpty() ? null : saveResults != null ? saveResults.toString()
+                    : String.join(", ", benchJson.stream().map(Path::toString).toList());
+            Report report = new Report(device, analyses, source, notes.isEmpty() ? null : String.join(" ", notes),
+                    generated);
             Path html = ReportWriter.write(report, out);
             if (!"-".equals(json)) {
                 o.println("report: " + html.toAbsolutePath() + " and " + out.resolve("report.md").toAbsolutePath());

@@ -43,7 +43,7 @@ class ReportTest {
         Matcher m = Pattern.compile("\"(median_ms|min_ms|gbps|gflops)\": ([0-9.]+)").matcher(raw);
         int n = 0;
         while (m.find()) {
-            String cell = "<td>" + m.group(2) + "</td>";
+            String cell = "<td class=\"n\">" + m.group(2) + "</td>";
             assertTrue(h.contains(cell), "HTML lacks " + m.group(1) + " " + cell);
             assertTrue(md.contains("| " + m.group(2) + " |"), "Markdown lacks " + m.group(1) + " " + m.group(2));
             n++;

@@ -84,6 +84,25 @@ class AnalyzeCommandTest {
     }
 
     @Test
+    void severalBenchFilesAreMergedVerbatim(@TempDir Path dir) throws Exception {
+        Path sample = Path.of(getClass().getResource("/sample-bench.json").toURI());
+        Path second = dir.resolve("opencl.json");
+        Files.writeString(second, "{\"results\":[{\"device\":\"opencl:0\",\"shape\":[1,14,14,512],\"groups\":16,"
+                + "\"dtype\":\"fp32\",\"direction\":\"forward\",\"median_ms\":0.31250,\"gbps\":12.0}]}");
+        Path merged = dir.resolve("results.json");
+        Run r = run("analyze", "--bench-json", sample.toString(), "--bench-json", second.toString(),
+                "--save-results", merged.toString(), "--device-preset", "a100", "--json", dir.resolve("a.json").toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode m = new ObjectMapper().readTree(merged.toFile());
+        assertEquals(6, m.get("results").size());
+        assertTrue(m.get("note").asText().startsWith("SAMPLE DATA"));
+        assertTrue(Files.readString(merged).contains("0.31250"), "digits kept as written");
+        JsonNode a = new ObjectMapper().readTree(dir.resolve("a.json").toFile());
+        assertEquals(5, a.get("measured_shapes").size());
+        assertEquals(2, a.get("bench_json").size());
+    }
+
+    @Test
     void userErrorsAreReportedWithoutStackTraces() {
         Run r = run("analyze", "--shape", "1,56,56,130", "--groups", "8");
         assertEquals(2, r.code());
