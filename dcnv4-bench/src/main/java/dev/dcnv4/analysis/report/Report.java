@@ -15,15 +15,25 @@ import java.util.Map;
  *
  * @param device      the device of the model bounds (--device-preset, bandwidth override applied)
  * @param shapes      analyses, requested shapes first
+ * @param requested   how many of {@code shapes} were asked for (--shape): the chart draws the cost-model
+ *                    diamonds of those only, or of every shape when none was asked for
  * @param benchSource the bench JSON's path as given, or null
  * @param benchNote   the bench JSON's top-level "note", or null
  * @param generated   a timestamp line
  */
-public record Report(DevicePreset device, List<ShapeAnalysis> shapes, String benchSource, String benchNote,
-                     String generated) {
+public record Report(DevicePreset device, List<ShapeAnalysis> shapes, int requested, String benchSource,
+                     String benchNote, String generated) {
 
     public Report {
         shapes = List.copyOf(shapes);
+        if (requested < 0 || requested > shapes.size()) {
+            throw new IllegalArgumentException("requested: expected 0.." + shapes.size() + " but was " + requested);
+        }
+    }
+
+    /** The shapes whose cost models are drawn as diamonds. */
+    public List<ShapeAnalysis> modelShapes() {
+        return requested == 0 ? shapes : shapes.subList(0, requested);
     }
 
     /** Every device whose roof is drawn: the report's device, then those matched to measured results. */

@@ -78,7 +78,7 @@ public final class RooflineChart {
         // points first (their x range sets the roofs' extent)
         Map<String, XYSeries> models = new LinkedHashMap<>();
         Map<String, XYSeries> measured = new LinkedHashMap<>();
-        for (ShapeAnalysis s : report.shapes()) {
+        for (ShapeAnalysis s : report.modelShapes()) {
             int i = 0;
             for (ShapeAnalysis.ModelPoint m : s.modelPoints()) {
                 String key = "model: " + m.label().replaceAll(", ds=\\d+", "");
@@ -88,6 +88,8 @@ public final class RooflineChart {
                 widen(range, x, y);
                 i++;
             }
+        }
+        for (ShapeAnalysis s : report.shapes()) {
             for (MeasuredPoint p : s.measured()) {
                 String key = "measured: " + p.result().device() + " " + p.result().direction().label() + " "
                         + p.result().dtype().label();

@@ -144,7 +144,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + " by dcnv4 analyze; model device: " + device.name() + ".";
             String source = benchJson.isEmpty() ? null : saveResults != null ? saveResults.toString()
                     : String.join(", ", benchJson.stream().map(Path::toString).toList());
-            Report report = new Report(device, analyses, source, notes.isEmpty() ? null : String.join(" ", notes),
+            Report report = new Report(device, analyses, requests.size(), source, notes.isEmpty() ? null : String.join(" ", notes),
                     generated);
             Path html = ReportWriter.write(report, out);
             if (!"-".equals(json)) {
