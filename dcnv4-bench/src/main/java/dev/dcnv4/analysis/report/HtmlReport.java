@@ -46,6 +46,9 @@ public final class HtmlReport {
         b.append("<p>").append(inline(Text.INTRO)).append("</p>\n");
         b.append("<figure>").append(svg).append("</figure>\n");
         table(b, ReportTables.devices(r), "h2", true);
+        if (r.hasMeasurements()) {
+            table(b, ReportTables.summary(r), "h2", false);
+        }
         for (ShapeAnalysis s : r.shapes()) {
             b.append("<h2>").append(esc(ReportTables.heading(s))).append("</h2>\n");
             if (!s.measured().isEmpty()) {

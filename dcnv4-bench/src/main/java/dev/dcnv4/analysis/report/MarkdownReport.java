@@ -25,6 +25,9 @@ public final class MarkdownReport {
         b.append(Text.INTRO).append("\n\n");
         b.append("![roofline](roofline.svg)\n\n");
         table(b, ReportTables.devices(r), "##");
+        if (r.hasMeasurements()) {
+            table(b, ReportTables.summary(r), "##");
+        }
         for (ShapeAnalysis s : r.shapes()) {
             b.append("## ").append(ReportTables.heading(s)).append("\n\n");
             if (!s.measured().isEmpty()) {

@@ -106,6 +106,33 @@ final class ReportTables {
         return new Table("Backward on " + d.name(), List.of("quantity", "count", "bytes", "bound ms"), rows, null);
     }
 
+    /**
+     * One row per measured result across all shapes: the measured median next to the model's
+     * bounds on that result's device (compulsory traffic, and DCNv3-style no-cache traffic).
+     */
+    static Table summary(Report r) {
+        List<List<String>> rows = new ArrayList<>();
+        for (ShapeAnalysis s : r.shapes()) {
+            for (MeasuredPoint p : s.measured()) {
+                MeasuredResult m = p.result();
+                ForwardCost f = s.forward();
+                double noCache = m.direction() == dev.dcnv4.op.Direction.FORWARD
+                        ? p.device().boundSeconds(f.flopsPaper(), f.bytesNoCache(), s.dtype()) * 1e3
+                        : p.device().boundSeconds(3.0 * f.flopsPaper(), s.backward().bytesMax(s.dsBackward()),
+                                s.dtype()) * 1e3;
+                int[] in = s.problem().inputShape();
+                rows.add(List.of(m.name() == null ? "-" : m.name(),
+                        in[0] + "," + in[1] + "," + in[2] + "," + in[3] + " G" + s.problem().config().groups(),
+                        m.device(), m.dtype().label(), m.direction().label(), MeasuredResult.plain(m.medianMs()),
+                        Fmt.ms(p.boundMs()), Fmt.ms(noCache), Fmt.pct(p.fractionOfRoof())));
+            }
+        }
+        return new Table("Summary of measured results", List.of("name", "N,H,W,C G", "device", "dtype", "direction",
+                "median_ms", "bound ms (ideal)", "bound ms (no cache)", "% of roof"), rows,
+                "median_ms as in the bench JSON; bounds on the result's device: ideal = compulsory traffic, "
+                        + "no cache = the DCNv3-style B_max(1) forward, B_max backward; % of roof = ideal bound / median.");
+    }
+
     static Table measured(ShapeAnalysis s) {
         List<List<String>> rows = new ArrayList<>();
         for (MeasuredPoint p : s.measured()) {

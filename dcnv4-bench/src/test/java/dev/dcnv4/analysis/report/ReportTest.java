@@ -63,6 +63,8 @@ class ReportTest {
         assertEquals(List.of("h100", "cpu"), r.roofDevices().stream().map(d -> d.id()).toList());
         String md = MarkdownReport.render(r);
         assertTrue(md.contains("## N,H,W,C = 64,28,28,256, G=8 (D=32), kernel 3x3, stride 1, fp16"), md);
+        assertTrue(md.contains("## Summary of measured results"), md);
+        assertTrue(md.contains("| std-s8 | 64,28,28,256 G8 | cuda:0 | fp16 | forward | 0.0463 |"), md);
     }
 
     @Test
