@@ -7,130 +7,113 @@ import dev.dcnv4.op.Direction;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * One DCNv4 pass as a fixed sequence of driver calls on given device pointers: the kernels
- * compiled for the launch configuration, their argument blocks built once (in the caller's arena),
- * and {@link #enqueue} to submit the sequence to a stream (or into a graph being captured).
- *
- * <pre>
- * forward:   dcnv4_forward                block (D/ds)*G*m threads, N*Q/m blocks
- * backward:  memset gin32, gom32 = 0
- *            dcnv4_backward (gin_atomic)  block BPG*(D/ds) threads with BPG = m*G, N*Q/m blocks
- *            [deterministic: memset radius; dcnv4_backward_radius; dcnv4_backward_gather]
- *            [fp16/bf16 gradients: dcnv4_store_f32 gin32 -> gin, gom32 -> gom]
- * </pre>
+ * A {@link PassPlan} bound to CUDA device pointers: kernels looked up and argument blocks built once
+ * (in the caller's arena), so {@link #enqueue} only issues driver calls; it submits the sequence to a
+ * stream, or into a graph being captured.
  */
 final class Dcnv4Pass {
-    private static final int FLAT_BLOCK = 256;
     static final List<String> ENTRIES = List.of(KernelSource.FORWARD, KernelSource.BACKWARD,
             KernelSource.BACKWARD_RADIUS, KernelSource.BACKWARD_GATHER, KernelSource.STORE_F32);
 
-    private final Dcnv4Problem problem;
-    private final Direction direction;
-    private final LaunchConfig launch;
-    private MemorySegment fMain, fRadius, fGather, fStore;
-    private KernelArgs aMain, aRadius, aGather, aStoreIn, aStoreOm;
-    private long gin32, gom32, radius;
-
-    private Dcnv4Pass(Dcnv4Problem problem, Direction direction, LaunchConfig launch) {
-        this.problem = problem;
-        this.direction = direction;
-        this.launch = launch;
+    /** A step ready to issue: a memset (function null) or a launch. */
+    private record Bound(MemorySegment function, int blocks, int block, KernelArgs args, long zeroPointer,
+                         long zeroBytes) {
     }
 
+    private final List<Bound> steps = new ArrayList<>();
+
     /** The program holding the kernels of {@code direction} with {@code launch}'s specialisations. */
-    static KernelSource source(Dcnv4Problem problem, DType dtype, Direction direction, LaunchConfig launch) {
+    static KernelSource source(KernelSource.Dialect dialect, Dcnv4Problem problem, DType dtype, Direction direction,
+                               LaunchConfig launch) {
         var c = problem.config();
         int d = c.groupChannels();
         if (direction == Direction.FORWARD) {
             int bds = KernelSource.officialBackwardDStride(d);
-            return KernelSource.dcnv4(KernelSource.Dialect.CUDA, c, dtype, launch.dStride(), bds,
-                    KernelSource.defaultBackwardPairs(d, bds));
+            return KernelSource.dcnv4(dialect, c, dtype, launch.dStride(), bds, KernelSource.defaultBackwardPairs(d, bds));
         }
-        return KernelSource.dcnv4(KernelSource.Dialect.CUDA, c, dtype, KernelSource.defaultForwardDStride(d, dtype),
-                launch.dStride(), launch.positionsPerBlock() * c.groups());
+        return KernelSource.dcnv4(dialect, c, dtype, KernelSource.defaultForwardDStride(d, dtype), launch.dStride(),
+                launch.positionsPerBlock() * c.groups());
+    }
+
+    static KernelSource source(Dcnv4Problem problem, DType dtype, Direction direction, LaunchConfig launch) {
+        return source(KernelSource.Dialect.CUDA, problem, dtype, direction, launch);
+    }
+
+    private Dcnv4Pass(CudaContext ctx, Arena arena, Dcnv4Problem p, DType dtype, Direction direction,
+                      LaunchConfig launch, Map<PassPlan.Buf, Long> pointers, boolean storeIn, boolean storeOm) {
+        CudaContext.Program prog = ctx.program(source(p, dtype, direction, launch), ENTRIES);
+        for (PassPlan.Step s : PassPlan.steps(p, direction, launch, storeIn, storeOm)) {
+            switch (s) {
+                case PassPlan.Zero z -> steps.add(new Bound(null, 0, 0, null, pointer(pointers, z.buffer()),
+                        z.bytes()));
+                case PassPlan.Launch l -> {
+                    KernelArgs a = new KernelArgs(arena, l.args().size());
+                    for (Object arg : l.args()) {
+                        switch (arg) {
+                            case PassPlan.Buf b -> a.pointer(pointer(pointers, b));
+                            case Integer i -> a.i32(i);
+                            case Float f -> a.f32(f);
+                            default -> throw new IllegalStateException("unexpected kernel argument " + arg);
+                        }
+                    }
+                    steps.add(new Bound(prog.function(l.entry()), l.blocks(), l.blockThreads(), a, 0, 0));
+                }
+            }
+        }
+    }
+
+    private static long pointer(Map<PassPlan.Buf, Long> pointers, PassPlan.Buf b) {
+        Long p = pointers.get(b);
+        if (p == null || p == 0) {
+            throw new IllegalStateException("no device buffer bound for " + b);
+        }
+        return p;
     }
 
     static Dcnv4Pass forward(CudaContext ctx, Arena arena, Dcnv4Problem p, DType dtype, LaunchConfig launch,
                              long input, long offsetMask, long output) {
-        Dcnv4Pass pass = new Dcnv4Pass(p, Direction.FORWARD, launch);
-        CudaContext.Program prog = ctx.program(source(p, dtype, Direction.FORWARD, launch), ENTRIES);
-        pass.fMain = prog.function(KernelSource.FORWARD);
-        pass.aMain = common(new KernelArgs(arena, 9).pointer(input).pointer(offsetMask).pointer(output), p);
-        return pass;
+        Map<PassPlan.Buf, Long> m = new EnumMap<>(PassPlan.Buf.class);
+        m.put(PassPlan.Buf.INPUT, input);
+        m.put(PassPlan.Buf.OFFSET_MASK, offsetMask);
+        m.put(PassPlan.Buf.OUTPUT, output);
+        return new Dcnv4Pass(ctx, arena, p, dtype, Direction.FORWARD, launch, m, false, false);
     }
 
     /**
-     * @param gin32   fp32 grad_input scratch (or the result when gradIn == gin32)
-     * @param gradIn  where grad_input ends up: gin32 itself for fp32 gradients, else a storage-dtype buffer
-     * @param radius  8 bytes of scratch for the deterministic variant (ignored otherwise)
+     * @param gin32   fp32 grad_input accumulator; the result itself when {@code gradIn == gin32}
+     * @param gradIn  where grad_input ends up: gin32 for an fp32 gradient, else a storage-dtype buffer
+     *                (likewise gradOm and gom32, independently)
+     * @param radius  8 bytes of scratch for the deterministic variant (0 otherwise)
      */
     static Dcnv4Pass backward(CudaContext ctx, Arena arena, Dcnv4Problem p, DType dtype, LaunchConfig launch,
                               long input, long offsetMask, long gradOutput, long gin32, long gom32, long gradIn,
                               long gradOm, long radius) {
-        Dcnv4Pass pass = new Dcnv4Pass(p, Direction.BACKWARD, launch);
-        CudaContext.Program prog = ctx.program(source(p, dtype, Direction.BACKWARD, launch), ENTRIES);
-        pass.gin32 = gin32;
-        pass.gom32 = gom32;
-        pass.radius = radius;
-        pass.fMain = prog.function(KernelSource.BACKWARD);
-        pass.aMain = common(new KernelArgs(arena, 12).pointer(input).pointer(offsetMask).pointer(gradOutput)
-                .pointer(gin32).pointer(gom32), p).i32(launch.deterministic() ? 0 : 1);
-        if (launch.deterministic()) {
-            pass.fRadius = prog.function(KernelSource.BACKWARD_RADIUS);
-            pass.fGather = prog.function(KernelSource.BACKWARD_GATHER);
-            pass.aRadius = common(new KernelArgs(arena, 8).pointer(offsetMask).pointer(radius), p);
-            pass.aGather = common(new KernelArgs(arena, 10).pointer(offsetMask).pointer(gradOutput).pointer(radius)
-                    .pointer(gin32), p);
-        }
-        pass.fStore = prog.function(KernelSource.STORE_F32);
-        if (gradIn != gin32) {
-            pass.aStoreIn = new KernelArgs(arena, 3).pointer(gin32).pointer(gradIn).i32(p.inputSize());
-        }
-        if (gradOm != gom32) {
-            pass.aStoreOm = new KernelArgs(arena, 3).pointer(gom32).pointer(gradOm).i32(p.offsetMaskSize());
-        }
-        return pass;
-    }
-
-    /** The arguments every entry ends with: N, H, W, HO, WO, offset_scale. */
-    private static KernelArgs common(KernelArgs a, Dcnv4Problem p) {
-        return a.i32(p.batch()).i32(p.height()).i32(p.width()).i32(p.outHeight()).i32(p.outWidth())
-                .f32(p.config().offsetScale());
+        Map<PassPlan.Buf, Long> m = new EnumMap<>(PassPlan.Buf.class);
+        m.put(PassPlan.Buf.INPUT, input);
+        m.put(PassPlan.Buf.OFFSET_MASK, offsetMask);
+        m.put(PassPlan.Buf.GRAD_OUTPUT, gradOutput);
+        m.put(PassPlan.Buf.GIN32, gin32);
+        m.put(PassPlan.Buf.GOM32, gom32);
+        m.put(PassPlan.Buf.GIN, gradIn);
+        m.put(PassPlan.Buf.GOM, gradOm);
+        m.put(PassPlan.Buf.RADIUS, radius);
+        return new Dcnv4Pass(ctx, arena, p, dtype, Direction.BACKWARD, launch, m, gradIn != gin32, gradOm != gom32);
     }
 
     /** Submits the sequence to {@code stream}; does not wait. */
     void enqueue(MemorySegment stream) {
-        var c = problem.config();
-        int blocks = problem.batch() * problem.positions() / launch.positionsPerBlock();
-        int block = (int) launch.blockThreads(c.groups(), c.groupChannels());
-        if (direction == Direction.FORWARD) {
-            Cuda.launchKernel(fMain, blocks, 1, 1, block, 1, 1, 0, stream, aMain.segment());
-            return;
+        for (Bound b : steps) {
+            if (b.function() == null) {
+                Cuda.memsetD8Async(b.zeroPointer(), (byte) 0, b.zeroBytes(), stream);
+            } else {
+                Cuda.launchKernel(b.function(), b.blocks(), 1, 1, b.block(), 1, 1, 0, stream, b.args().segment());
+            }
         }
-        Cuda.memsetD8Async(gin32, (byte) 0, 4L * problem.inputSize(), stream);
-        Cuda.memsetD8Async(gom32, (byte) 0, 4L * problem.offsetMaskSize(), stream);
-        Cuda.launchKernel(fMain, blocks, 1, 1, block, 1, 1, 0, stream, aMain.segment());
-        if (launch.deterministic()) {
-            Cuda.memsetD8Async(radius, (byte) 0, 8, stream);
-            long pairs = (long) problem.batch() * problem.positions() * c.groups();
-            Cuda.launchKernel(fRadius, blocksFor(pairs), 1, 1, FLAT_BLOCK, 1, 1, 0, stream, aRadius.segment());
-            long items = (long) problem.inputSize() / c.groupChannels() * launch.threadsPerGroup(c.groupChannels());
-            Cuda.launchKernel(fGather, blocksFor(items), 1, 1, FLAT_BLOCK, 1, 1, 0, stream, aGather.segment());
-        }
-        if (aStoreIn != null) {
-            Cuda.launchKernel(fStore, blocksFor(problem.inputSize()), 1, 1, FLAT_BLOCK, 1, 1, 0, stream,
-                    aStoreIn.segment());
-        }
-        if (aStoreOm != null) {
-            Cuda.launchKernel(fStore, blocksFor(problem.offsetMaskSize()), 1, 1, FLAT_BLOCK, 1, 1, 0, stream,
-                    aStoreOm.segment());
-        }
-    }
-
-    private static int blocksFor(long items) {
-        return (int) ((items + FLAT_BLOCK - 1) / FLAT_BLOCK);
     }
 }

@@ -76,8 +76,18 @@ public final class Nvrtc {
         return LIB.path();
     }
 
-    /** "13.0" */
+    private static volatile String version;
+
+    /** "13.0" (asked once). */
     public static String version() {
+        String v = version;
+        if (v == null) {
+            version = v = queryVersion();
+        }
+        return v;
+    }
+
+    private static String queryVersion() {
         require();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment major = a.allocate(JAVA_INT), minor = a.allocate(JAVA_INT);
