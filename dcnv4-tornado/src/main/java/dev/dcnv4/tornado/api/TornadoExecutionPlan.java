@@ -30,6 +30,7 @@ public final class TornadoExecutionPlan implements AutoCloseable {
     private boolean ownsDevice;
     private PlanExecutor executor;
     private boolean profiler;
+    private boolean cudaGraph;
     private int warmUp;
     private long pendingCompileNanos;
     private boolean closed;
@@ -76,6 +77,16 @@ public final class TornadoExecutionPlan implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Replays the device work from a CUDA graph: after the first execution each {@link #execute()}
+     * costs one graph launch (plus its EVERY_EXECUTION transfers). CUDA devices only; the plan must be
+     * one task graph ordered transfers in, kernels, transfers out (see {@link PlanExecutor#executeWithGraph()}).
+     */
+    public synchronized TornadoExecutionPlan withCudaGraph() {
+        cudaGraph = true;
+        return this;
+    }
+
     /** Makes {@link TornadoExecutionResult#profiler()} available. */
     public synchronized TornadoExecutionPlan withProfiler() {
         profiler = true;
@@ -100,9 +111,13 @@ public final class TornadoExecutionPlan implements AutoCloseable {
     public synchronized TornadoExecutionResult execute() {
         PlanExecutor ex = executor();
         for (; warmUp > 0; warmUp--) {
-            ex.execute();
+            if (cudaGraph) {
+                ex.executeWithGraph();
+            } else {
+                ex.execute();
+            }
         }
-        var p = ex.execute();
+        var p = cudaGraph ? ex.executeWithGraph() : ex.execute();
         if (pendingCompileNanos > 0) {
             p = new TornadoProfilerResult(p.totalNanos(), p.kernelNanos(), p.copyInNanos(), p.copyOutNanos(),
                     p.compileNanos() + pendingCompileNanos, p.bytesCopiedIn(), p.bytesCopiedOut(), p.kernelBytes());

@@ -29,6 +29,7 @@ public final class PlanExecutor implements AutoCloseable {
     private final Map<NativeArray, DeviceBuffer> buffers = new IdentityHashMap<>();
     private final Set<NativeArray> sentOnDemand = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean executedOnce;
+    private GraphCapture.Captured captured;
     private long allocations;
 
     public PlanExecutor(Backend backend, List<ImmutableTaskGraph> graphs) {
@@ -107,27 +108,11 @@ public final class PlanExecutor implements AutoCloseable {
                         }
                     }
                     case TaskSpec.Library l -> {
-                        List<NativeArray> a = l.arrays();
-                        compile += backend.compile(l.problem(), a.get(0).dtype());
-                        CostModel cost = new CostModel(l.problem(), a.get(0).dtype());
-                        if (l.op() == Dcnv4Library.FORWARD) {
-                            kernel += backend.forward(l.problem(), a.get(0).dtype(), buffer(a.get(0)), buffer(a.get(1)),
-                                    buffer(a.get(2)));
-                            kernelBytes += cost.idealBytes(Direction.FORWARD);
-                        } else {
-                            kernel += backend.backward(l.problem(), a.get(0).dtype(), buffer(a.get(0)), buffer(a.get(1)),
-                                    buffer(a.get(2)), buffer(a.get(3)), buffer(a.get(4)), a.get(3).dtype(),
-                                    l.op() == Dcnv4Library.BACKWARD_DETERMINISTIC);
-                            kernelBytes += cost.idealBytes(Direction.BACKWARD);
-                        }
+                        compile += backend.compile(l.problem(), l.arrays().get(0).dtype());
+                        kernel += runKernel(s);
+                        kernelBytes += kernelBytes(l);
                     }
-                    case TaskSpec.Prebuilt p -> {
-                        List<Object> args = new ArrayList<>();
-                        for (Object o : p.args()) {
-                            args.add(o instanceof NativeArray na ? buffer(na) : o);
-                        }
-                        kernel += backend.launch(p.source(), p.entry(), p.globalSize(), p.localSize(), args.toArray());
-                    }
+                    case TaskSpec.Prebuilt p -> kernel += runKernel(p);
                     case TaskSpec.Persist ignored -> {
                     }
                     case TaskSpec.Consume ignored -> {
@@ -137,6 +122,105 @@ public final class PlanExecutor implements AutoCloseable {
         }
         executedOnce = true;
         return new TornadoProfilerResult(System.nanoTime() - t0, kernel, in, out, compile, bytesIn, bytesOut, kernelBytes);
+    }
+
+    /** Runs one library or prebuilt task on the backend; returns its device nanoseconds. */
+    private long runKernel(TaskSpec s) {
+        return switch (s) {
+            case TaskSpec.Library l -> {
+                List<NativeArray> a = l.arrays();
+                if (l.op() == Dcnv4Library.FORWARD) {
+                    yield backend.forward(l.problem(), a.get(0).dtype(), buffer(a.get(0)), buffer(a.get(1)),
+                            buffer(a.get(2)));
+                }
+                yield backend.backward(l.problem(), a.get(0).dtype(), buffer(a.get(0)), buffer(a.get(1)),
+                        buffer(a.get(2)), buffer(a.get(3)), buffer(a.get(4)), a.get(3).dtype(),
+                        l.op() == Dcnv4Library.BACKWARD_DETERMINISTIC);
+            }
+            case TaskSpec.Prebuilt p -> {
+                List<Object> args = new ArrayList<>();
+                for (Object o : p.args()) {
+                    args.add(o instanceof NativeArray na ? buffer(na) : o);
+                }
+                yield backend.launch(p.source(), p.entry(), p.globalSize(), p.localSize(), args.toArray());
+            }
+            default -> 0;
+        };
+    }
+
+    private static long kernelBytes(TaskSpec.Library l) {
+        CostModel cost = new CostModel(l.problem(), l.arrays().get(0).dtype());
+        return cost.idealBytes(l.op() == Dcnv4Library.FORWARD ? Direction.FORWARD : Direction.BACKWARD);
+    }
+
+    /**
+     * One execution with the kernel tasks replayed from a device graph (CUDA graphs), so that the
+     * device work of a call is one launch. The first call runs {@link #execute()} normally (buffers,
+     * compilation, launch tuning, first transfers); the second records the kernel tasks once; every
+     * call after that replays them. EVERY_EXECUTION transfers still run on each call: to-device ones
+     * before the replay, to-host ones after it. Needs a single graph whose steps are ordered transfers
+     * to the device, then kernels, then transfers to the host.
+     *
+     * @throws UnsupportedOperationException when the backend cannot capture (only CUDA can)
+     * @throws IllegalStateException         when the plan's shape does not allow one replay per call
+     */
+    public TornadoProfilerResult executeWithGraph() {
+        if (!(backend instanceof GraphCapture gc)) {
+            throw new UnsupportedOperationException("device " + backend.device().id()
+                    + " cannot capture device graphs (CUDA devices only); run without withCudaGraph()");
+        }
+        checkReplayable();
+        if (!executedOnce) {
+            return execute();
+        }
+        List<TaskSpec> steps = graphs.getFirst().steps();
+        if (captured == null) {
+            captured = gc.capture(() -> steps.forEach(this::runKernel));
+        }
+        long t0 = System.nanoTime();
+        long in = 0, out = 0, bytesIn = 0, bytesOut = 0, kernelBytes = 0;
+        for (TaskSpec s : steps) {
+            if (s instanceof TaskSpec.Transfer t && t.toDevice() && t.mode() == DataTransferMode.EVERY_EXECUTION) {
+                for (NativeArray a : t.arrays()) {
+                    in += backend.copyIn(buffer(a), a.getSegment());
+                    bytesIn += a.getNumBytes();
+                }
+            } else if (s instanceof TaskSpec.Library l) {
+                kernelBytes += kernelBytes(l);
+            }
+        }
+        long kernel = captured.replay();
+        for (TaskSpec s : steps) {
+            if (s instanceof TaskSpec.Transfer t && !t.toDevice() && t.mode() == DataTransferMode.EVERY_EXECUTION) {
+                for (NativeArray a : t.arrays()) {
+                    out += backend.copyOut(buffer(a), a.getSegment());
+                    bytesOut += a.getNumBytes();
+                }
+            }
+        }
+        return new TornadoProfilerResult(System.nanoTime() - t0, kernel, in, out, 0, bytesIn, bytesOut, kernelBytes);
+    }
+
+    private void checkReplayable() {
+        if (graphs.size() != 1) {
+            throw new IllegalStateException("a device-graph replay needs a plan of one task graph but this plan has "
+                    + graphs.size());
+        }
+        int phase = 0;   // 0: transfers in, 1: kernels, 2: transfers out
+        for (TaskSpec s : graphs.getFirst().steps()) {
+            int p = switch (s) {
+                case TaskSpec.Transfer t -> t.toDevice() ? 0 : 2;
+                case TaskSpec.Library l -> 1;
+                case TaskSpec.Prebuilt b -> 1;
+                default -> phase;
+            };
+            if (p < phase) {
+                throw new IllegalStateException("a device-graph replay needs the graph's steps in the order: transfers "
+                        + "to the device, kernels, transfers to the host; graph " + graphs.getFirst().name()
+                        + " has " + s + " after a later phase");
+            }
+            phase = p;
+        }
     }
 
     private DeviceBuffer buffer(NativeArray a) {
@@ -151,6 +235,10 @@ public final class PlanExecutor implements AutoCloseable {
 
     @Override
     public void close() {
+        if (captured != null) {
+            captured.close();
+            captured = null;
+        }
         buffers.values().forEach(DeviceBuffer::close);
         buffers.clear();
         backend.close();

@@ -42,6 +42,7 @@ public final class Cuda {
     public static final int CU_STREAM_NON_BLOCKING = 1;
     public static final int CU_EVENT_DEFAULT = 0;
     public static final int CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
+    public static final int CU_STREAM_CAPTURE_MODE_RELAXED = 2;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final CudaLibraries.Loaded LIB = CudaLibraries.loadDriver();
@@ -447,11 +448,10 @@ public final class Cuda {
 
     // ---- graphs -----------------------------------------------------------------------------
 
-    /** Starts capturing the work submitted to {@code stream} (by this thread) into a graph. */
-    public static void streamBeginCapture(MemorySegment stream) {
+    /** Starts capturing the work submitted to {@code stream} into a graph ({@code CU_STREAM_CAPTURE_MODE_*}). */
+    public static void streamBeginCapture(MemorySegment stream, int mode) {
         try {
-            check((int) cuStreamBeginCapture.invokeExact(stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
-                    "cuStreamBeginCapture_v2");
+            check((int) cuStreamBeginCapture.invokeExact(stream, mode), "cuStreamBeginCapture_v2");
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -7,6 +7,7 @@ import dev.dcnv4.op.Dcnv4Problem;
 import dev.dcnv4.op.Direction;
 import dev.dcnv4.tornado.runtime.Backend;
 import dev.dcnv4.tornado.runtime.DeviceBuffer;
+import dev.dcnv4.tornado.runtime.GraphCapture;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,10 +18,12 @@ import java.util.List;
  * and raw kernels on the device's stream. Each operation holds the device's lock, finishes before it
  * returns and reports the GPU time between two CUDA events around it.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend implements Backend, GraphCapture {
     private final CudaDevice device;
     private final CudaContext ctx;
     private MemorySegment start, end;
+    /** Non-null while a graph is being recorded: scratch allocated meanwhile lives as long as the graph. */
+    private DeviceMemory captureScratch;
 
     CudaBackend(CudaDevice device) {
         this.device = device;
@@ -85,6 +88,7 @@ public final class CudaBackend implements Backend {
     @Override
     public long copyIn(DeviceBuffer dst, MemorySegment src) {
         synchronized (device) {
+            noTransferWhileCapturing();
             return timed(() -> Cuda.memcpyHtoDAsync(ptr(dst), src, src.byteSize(), ctx.stream()));
         }
     }
@@ -92,6 +96,7 @@ public final class CudaBackend implements Backend {
     @Override
     public long copyOut(DeviceBuffer src, MemorySegment dst) {
         synchronized (device) {
+            noTransferWhileCapturing();
             return timed(() -> Cuda.memcpyDtoHAsync(dst, ptr(src), dst.byteSize(), ctx.stream()));
         }
     }
@@ -131,7 +136,9 @@ public final class CudaBackend implements Backend {
             LaunchConfig launch = device.launchConfig(Direction.BACKWARD, problem, dtype, deterministic, null, null,
                     null);
             ctx.makeCurrent();
-            try (Arena arena = Arena.ofConfined(); DeviceMemory scratch = new DeviceMemory()) {
+            DeviceMemory perCall = new DeviceMemory();
+            DeviceMemory scratch = captureScratch != null ? captureScratch : perCall;
+            try (Arena arena = Arena.ofConfined(); perCall) {
                 long gin = ptr(gradInput), gom = ptr(gradOffsetMask);
                 long gin32 = gradType == DType.FP32 ? gin : scratch.allocate(4L * problem.inputSize());
                 long gom32 = gradType == DType.FP32 ? gom : scratch.allocate(4L * problem.offsetMaskSize());
@@ -178,9 +185,65 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** Runs {@code work} on the stream between two events, waits, returns the GPU nanoseconds. */
+    private void noTransferWhileCapturing() {
+        if (captureScratch != null) {
+            throw new IllegalStateException("host transfers cannot be recorded into a CUDA graph");
+        }
+    }
+
+    @Override
+    public Captured capture(Runnable work) {
+        synchronized (device) {
+            ctx.makeCurrent();
+            DeviceMemory scratch = new DeviceMemory();
+            captureScratch = scratch;
+            CudaGraph graph;
+            try {
+                graph = CudaGraph.capture(ctx.stream(), work, Cuda.CU_STREAM_CAPTURE_MODE_RELAXED);
+            } catch (RuntimeException | Error e) {
+                try {
+                    scratch.close();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            } finally {
+                captureScratch = null;
+            }
+            return new Captured() {
+                @Override
+                public long replay() {
+                    synchronized (device) {
+                        return timed(() -> graph.launch(ctx.stream()));
+                    }
+                }
+
+                @Override
+                public void close() {
+                    synchronized (device) {
+                        ctx.makeCurrent();
+                        try {
+                            Cuda.streamSynchronize(ctx.stream());
+                            graph.close();
+                        } finally {
+                            scratch.close();
+                        }
+                    }
+                }
+            };
+        }
+    }
+
+    /**
+     * Runs {@code work} on the stream between two events, waits, returns the GPU nanoseconds; while a
+     * graph is being recorded it only submits (nothing runs, 0 is returned).
+     */
     private long timed(Runnable work) {
         ctx.makeCurrent();
+        if (captureScratch != null) {
+            work.run();
+            return 0;
+        }
         if (start == null) {
             start = Cuda.eventCreate(Cuda.CU_EVENT_DEFAULT);
             end = Cuda.eventCreate(Cuda.CU_EVENT_DEFAULT);

@@ -20,7 +20,15 @@ public final class CudaGraph implements AutoCloseable {
      * other streams meanwhile) and instantiates it. The stream is left un-captured on every path.
      */
     public static CudaGraph capture(MemorySegment stream, Runnable enqueue) {
-        Cuda.streamBeginCapture(stream);
+        return capture(stream, enqueue, Cuda.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+    }
+
+    /**
+     * As {@link #capture(MemorySegment, Runnable)} in a given capture mode: RELAXED lets the captured
+     * code allocate device memory (scratch that then lives as long as the graph).
+     */
+    public static CudaGraph capture(MemorySegment stream, Runnable enqueue, int mode) {
+        Cuda.streamBeginCapture(stream, mode);
         MemorySegment graph;
         try {
             enqueue.run();

@@ -7,24 +7,32 @@ import dev.dcnv4.op.Dcnv4Data;
 import dev.dcnv4.op.Dcnv4Problem;
 import dev.dcnv4.op.Direction;
 
+import dev.dcnv4.tornado.api.DataTransferMode;
+import dev.dcnv4.tornado.api.Dcnv4Library;
+import dev.dcnv4.tornado.api.TaskGraph;
+import dev.dcnv4.tornado.api.TornadoExecutionPlan;
+
 import java.util.Locale;
 
 /**
  * Host-side cost of one DCNv4 call at batch 1: the time the calling thread spends submitting a pass
  * (graph replay vs the same launches issued one by one), measured over batches of 100 submissions
  * with a stream synchronisation between batches that is not counted; plus the wall time of a whole
- * synchronous call ({@code run()}: events, submit, wait).
+ * synchronous call: a prepared run's {@code run()} (events, graph launch, wait) and a
+ * {@link TornadoExecutionPlan#withCudaGraph()} plan's {@code execute()}.
  *
  * <p>{@code java -cp dcnv4.jar dev.dcnv4.tornado.drivers.cuda.LaunchCost [calls]} prints it for the
  * paper's batch-1 shapes (scripts/gpu-check.sh runs this).
  */
 public final class LaunchCost {
     /** Microseconds per call. */
-    public record Result(double graphMicros, double directMicros, double syncCallMicros, int calls) {
+    public record Result(double graphMicros, double directMicros, double syncCallMicros, double planCallMicros,
+                         int calls) {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "submit: graph replay %.2f us, direct launches %.2f us; "
-                    + "synchronous call (graph) %.2f us; %d calls", graphMicros, directMicros, syncCallMicros, calls);
+                    + "synchronous call: prepared graph %.2f us, execution plan withCudaGraph %.2f us; %d calls",
+                    graphMicros, directMicros, syncCallMicros, planCallMicros, calls);
         }
     }
 
@@ -45,7 +53,25 @@ public final class LaunchCost {
         try (var prepared = device.prepare(Direction.FORWARD, data, output, null, null, false)) {
             direct = submitMicros(CudaDevice.unwrap(prepared), calls);
         }
-        return new Result(graph, direct, sync, calls);
+        return new Result(graph, direct, sync, planMicros(device, data, output, calls), calls);
+    }
+
+    /** A whole {@code execute()} of a one-task plan replayed from a CUDA graph, inputs sent once. */
+    private static double planMicros(CudaDevice device, Dcnv4Data data, NativeArray output, int calls) {
+        var graph = new TaskGraph("fwd")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, data.input(), data.offsetMask())
+                .libraryTask("dcnv4", Dcnv4Library.FORWARD, data.problem(), data.input(), data.offsetMask(), output)
+                .snapshot();
+        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(graph).withDevice(device).withCudaGraph()) {
+            for (int i = 0; i < 100; i++) {
+                plan.execute();
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                plan.execute();
+            }
+            return (System.nanoTime() - t0) / 1e3 / calls;
+        }
     }
 
     private static double submitMicros(CudaRun run, int calls) {
