@@ -1,5 +1,6 @@
 package dev.dcnv4.tornado.drivers.cuda;
 
+import dev.dcnv4.device.DeviceException;
 import dev.dcnv4.kernels.KernelSource;
 
 import java.lang.foreign.Arena;
@@ -18,6 +19,9 @@ import java.util.Map;
  * context to the calling thread before driver calls, since the context is per thread in the driver.
  */
 public final class CudaContext implements AutoCloseable {
+    /** CUDA_ERROR_UNSUPPORTED_PTX_VERSION: PTX from a newer NVRTC than the driver understands. */
+    private static final int UNSUPPORTED_PTX_VERSION = 222;
+
     private final int ordinal;
     private final int device;
     private final MemorySegment context;
@@ -145,6 +149,14 @@ public final class CudaContext implements AutoCloseable {
         MemorySegment module;
         try (Arena a = Arena.ofConfined()) {
             module = Cuda.moduleLoadData(a.allocateFrom(ptx));
+        } catch (CudaException e) {
+            if (e.status() == UNSUPPORTED_PTX_VERSION) {
+                throw new DeviceException("cuda:" + ordinal, "the driver (CUDA " + driverVersionText()
+                        + ") cannot load PTX from NVRTC " + Nvrtc.version() + " (" + Nvrtc.libraryPath()
+                        + "): NVRTC must not be newer than the driver; point -D" + CudaLibraries.NVRTC_PROPERTY
+                        + " at an older libnvrtc", e);
+            }
+            throw e;
         }
         p = new Program(module);
         programs.put(digest, p);
