@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "dcnv4", mixinStandardHelpOptions = true, version = "dcnv4-java 0.1.0",
         description = "DCNv4 deformable convolution: golden checks, benchmarks, cost analysis.",
         subcommands = {
+                BenchCommand.class,
                 CheckCommand.class,
                 DevicesCommand.class,
                 CommandLine.HelpCommand.class,

@@ -1,0 +1,79 @@
+package dev.dcnv4.cpu;
+
+import dev.dcnv4.arrays.DType;
+import dev.dcnv4.arrays.NativeArray;
+import dev.dcnv4.op.Dcnv4Config;
+import dev.dcnv4.op.Dcnv4Data;
+import dev.dcnv4.op.Dcnv4Problem;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Repeated calls give bit-identical results: the backward on a problem where many positions hit
+ * the same input pixels (large offsets, batch 2), over enough runs that the JIT recompiles the
+ * kernels between them; the forward is also independent of the thread count.
+ */
+class JavaDeviceDeterminismTest {
+
+    @Test
+    void backwardIsBitIdenticalAcrossRepeats() {
+        Dcnv4Problem p = Dcnv4Problem.of(Dcnv4Config.builder().groups(3).groupChannels(20).offsetScale(2f)
+                .softmax(true).build(), 2, 13, 11);
+        for (DType t : DType.values()) {
+            try (JavaDevice dev = new JavaDevice(3); Dcnv4Data data = Dcnv4Data.random(p, t, 7, 4f);
+                 NativeArray gi = NativeArray.allocate(DType.FP32, p.inputSize());
+                 NativeArray gom = NativeArray.allocate(t, p.offsetMaskSize())) {
+                byte[] firstGi = null, firstGom = null;
+                for (int run = 0; run < 40; run++) {
+                    dev.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gi, gom);
+                    byte[] a = bytes(gi.getSegment()), b = bytes(gom.getSegment());
+                    if (firstGi == null) {
+                        firstGi = a;
+                        firstGom = b;
+                    } else {
+                        assertTrue(java.util.Arrays.equals(firstGi, a), t + " grad_input differs in run " + run);
+                        assertTrue(java.util.Arrays.equals(firstGom, b), t + " grad_offset_mask differs in run " + run);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void forwardDoesNotDependOnThreadCount() {
+        Dcnv4Problem p = Dcnv4Problem.of(Dcnv4Config.builder().groups(4).groupChannels(19).build(), 3, 9, 10);
+        try (Dcnv4Data data = Dcnv4Data.random(p, DType.FP16, 3, 3f);
+             NativeArray o1 = NativeArray.allocate(DType.FP16, p.outputSize());
+             NativeArray o4 = NativeArray.allocate(DType.FP16, p.outputSize());
+             JavaDevice one = new JavaDevice(1); JavaDevice four = new JavaDevice(4)) {
+            one.forward(p, data.input(), data.offsetMask(), o1);
+            four.forward(p, data.input(), data.offsetMask(), o4);
+            assertTrue(java.util.Arrays.equals(bytes(o1.getSegment()), bytes(o4.getSegment())));
+        }
+    }
+
+    @Test
+    void rejectsBadArgumentsAndClosedUse() {
+        Dcnv4Problem p = Dcnv4Problem.of(Dcnv4Config.builder().groups(2).groupChannels(8).build(), 1, 5, 5);
+        assertThrows(IllegalArgumentException.class, () -> new JavaDevice(0));
+        JavaDevice dev = new JavaDevice(2);
+        try (Dcnv4Data data = Dcnv4Data.random(p, DType.FP32, 1, 1f);
+             NativeArray wrong = NativeArray.allocate(DType.FP32, p.outputSize() - 1);
+             NativeArray out = NativeArray.allocate(DType.FP32, p.outputSize())) {
+            assertThrows(IllegalArgumentException.class, () -> dev.forward(p, data.input(), data.offsetMask(), wrong));
+            dev.close();
+            assertThrows(dev.dcnv4.device.DeviceException.class,
+                    () -> dev.forward(p, data.input(), data.offsetMask(), out));
+        }
+        assertEquals("java", dev.id());
+    }
+
+    private static byte[] bytes(MemorySegment s) {
+        return s.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+    }
+}
