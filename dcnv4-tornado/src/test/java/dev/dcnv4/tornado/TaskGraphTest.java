@@ -4,7 +4,6 @@ import dev.dcnv4.arrays.DType;
 import dev.dcnv4.arrays.FloatArray;
 import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.device.Dcnv4Device;
-import dev.dcnv4.device.ReferenceDevice;
 import dev.dcnv4.kernels.KernelSource;
 import dev.dcnv4.op.Dcnv4Config;
 import dev.dcnv4.op.Dcnv4Data;
@@ -256,15 +255,15 @@ class TaskGraphTest {
             assertTrue(relError(gin.toFloatArray(), g.gradInput()) <= 1e-5);
             assertTrue(relError(gom.toFloatArray(), g.gradOffsetMask()) <= 1e-5);
         }
-        // the same graph API over a host device (Java backend), here the reference device
+        // the same graph API over a host device (Java backend): the Java CPU device
         try (Dcnv4Data d = Dcnv4Data.random(P, DType.FP32, 8, 2f); FloatArray out = FloatArray.allocate(P.outputSize());
              TornadoExecutionPlan plan = new TornadoExecutionPlan(new TaskGraph("host")
                      .transferToDevice(DataTransferMode.EVERY_EXECUTION, d.input(), d.offsetMask())
                      .libraryTask("f", Dcnv4Library.FORWARD, P, d.input(), d.offsetMask(), out)
-                     .transferToHost(DataTransferMode.EVERY_EXECUTION, out).snapshot()).withDevice(new ReferenceDevice())) {
-            assertEquals("reference", plan.execute().device().id());
+                     .transferToHost(DataTransferMode.EVERY_EXECUTION, out).snapshot()).withDevice("java")) {
+            assertEquals("java", plan.execute().device().id());
             assertTrue(relError(out.toFloatArray(),
-                    Dcnv4Reference.forward(P, d.input().toDoubleArray(), d.offsetMask().toDoubleArray())) <= 1e-6);
+                    Dcnv4Reference.forward(P, d.input().toDoubleArray(), d.offsetMask().toDoubleArray())) <= 1e-5);
         }
     }
 }
