@@ -54,7 +54,9 @@ public final class DevicesCommand implements Callable<Integer> {
             }
         }
         for (Map.Entry<String, String> e : d.unavailable().entrySet()) {
-            System.out.printf(Locale.ROOT, "%-11s unavailable: %s%n", e.getKey(), e.getValue());
+            String why = e.getValue().startsWith(e.getKey() + ": ") ? e.getValue().substring(e.getKey().length() + 2)
+                    : e.getValue();
+            System.out.printf(Locale.ROOT, "%-11s unavailable: %s%n", e.getKey(), why);
         }
         return 0;
     }
