@@ -52,6 +52,7 @@ if [ -z "$results" ]; then
   else
     devices=$(dcnv4 devices --ids 2>/dev/null || echo "reference java")
   fi
+  gpus=" $(dcnv4 devices --ids --gpus 2>/dev/null | tr '\n' ' ') "
   echo "devices: $devices"
   for d in $devices; do
     echo "== golden check on $d"
@@ -65,8 +66,8 @@ if [ -z "$results" ]; then
     case "$mode:$d" in
       full:*) quick=() ;;
       quick:*) quick=(--quick) ;;
-      auto:java*|auto:cpu*) quick=(--quick) ;;
-      *) quick=() ;;
+      *)  # auto: the full suite on GPUs, the quick one on CPU devices (java, PoCL)
+        if [[ "$gpus" == *" $d "* ]]; then quick=(); else quick=(--quick); fi ;;
     esac
     f="$out/bench-${d//[:\/]/_}.json"
     echo "== benchmark on $d (suite all${quick:+, quick})"

@@ -59,6 +59,12 @@ class OpenClKernelTest {
                     assertTrue(ei <= Math.max(1e-5, tolerance(dtype)), p + " " + dtype + " grad_input run " + run + ": " + ei);
                     assertTrue(eo <= Math.max(1e-5, tolerance(dtype)), p + " " + dtype + " grad_offset_mask run " + run + ": " + eo);
                 }
+                // both gradients in the storage dtype: converted on the device by dcnv4_store_f32
+                try (NativeArray gin2 = NativeArray.allocate(dtype, p.inputSize())) {
+                    dev.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gin2, gom);
+                    assertTrue(relError(gin2.toFloatArray(), g.gradInput()) <= Math.max(1e-5, tolerance(dtype)),
+                            p + " " + dtype + " grad_input stored as " + dtype);
+                }
             }
         }
     }

@@ -4,6 +4,7 @@ import dev.dcnv4.device.Dcnv4Device;
 import dev.dcnv4.device.DeviceInfo;
 import dev.dcnv4.device.Devices;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.util.Locale;
 import java.util.Map;
@@ -19,9 +20,28 @@ import java.util.concurrent.Callable;
                 "Select one with --device ID (or -Ddcnv4.device=ID): java, reference, opencl[:N], cuda[:N]."})
 public final class DevicesCommand implements Callable<Integer> {
 
+    @Option(names = "--ids", description = "Print only the ids of the available devices, one per line (for scripts).")
+    boolean idsOnly;
+
+    @Option(names = "--gpus", description = "With --ids: only GPUs (CUDA devices and OpenCL GPUs).")
+    boolean gpusOnly;
+
     @Override
     public Integer call() {
         Devices.Discovery d = Devices.discover();
+        if (idsOnly || gpusOnly) {
+            for (Dcnv4Device dev : d.devices()) {
+                try {
+                    DeviceInfo.Kind k = dev.info().kind();
+                    if (!gpusOnly || k == DeviceInfo.Kind.CUDA || k == DeviceInfo.Kind.OPENCL_GPU) {
+                        System.out.println(dev.id());
+                    }
+                } finally {
+                    dev.close();
+                }
+            }
+            return 0;
+        }
         System.out.printf(Locale.ROOT, "%-11s %-44s %10s %5s  %s%n", "ID", "NAME", "MEMORY", "CU", "FP16");
         for (Dcnv4Device dev : d.devices()) {
             try {
@@ -34,7 +54,9 @@ public final class DevicesCommand implements Callable<Integer> {
             }
         }
         for (Map.Entry<String, String> e : d.unavailable().entrySet()) {
-            System.out.printf(Locale.ROOT, "%-11s unavailable: %s%n", e.getKey(), e.getValue());
+            String why = e.getValue().startsWith(e.getKey() + ": ") ? e.getValue().substring(e.getKey().length() + 2)
+                    : e.getValue();
+            System.out.printf(Locale.ROOT, "%-11s unavailable: %s%n", e.getKey(), why);
         }
         return 0;
     }
