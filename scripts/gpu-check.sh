@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The GPU checks, run on a machine with an NVIDIA GPU and driver but no Java (docs/gpu.md):
 #   1. environment: GPU, driver, where libcuda / NVRTC / NVIDIA OpenCL are, `dcnv4 devices`
-#   2. golden check on cuda:0 (fp32, fp16, bf16; forward + backward; 3 runs in a row):
-#      default launch configurations, then tuned ones, then the deterministic backward
-#   3. golden check on NVIDIA's OpenCL (an ICD file written to a temp folder, OCL_ICD_VENDORS)
-#   4. host-side cost per call at batch 1 (CUDA graph replay vs direct launches)
-#   5. the paper-shape benchmark on cuda:0 (text + JSON)
+#   2. golden check on cuda:0 (fp32, fp16, bf16; forward + backward; 3 runs in a row) with the default
+#      launch configurations, then with the deterministic backward
+#   3. host-side cost per call at batch 1 (CUDA graph replay vs direct launches, plan replay)
+#   4. golden check on cuda:0 with tuned launch configurations
+#   5. golden check on NVIDIA's OpenCL (an ICD file written to a temp folder, OCL_ICD_VENDORS)
+#   6. the paper-shape benchmark on cuda:0 (text + JSON)
+# in that order of importance, within DCNV4_GPU_CHECK_BUDGET seconds (default 560: one device command).
 # Uses the bundle made by scripts/gpu-bundle.sh (this script's folder when copied into it, else
 # ./gpu-bundle). Every output goes to $OUT if set, else ./gpu-out: at most 8 files (the device
 # tool's limit), summary.txt last. Keeps going after a failed step; exits 1 if any step failed.
@@ -49,11 +51,24 @@ for f in /usr/lib/libnvidia-opencl.so.1 /usr/lib/x86_64-linux-gnu/libnvidia-open
   if [ -f "$f" ]; then ocl_lib="$f"; break; fi
 done
 
+# the whole run must fit one device command (10 minutes): steps get what is left of the budget,
+# most important first; a step that cannot start in time is recorded as skipped
+budget="${DCNV4_GPU_CHECK_BUDGET:-560}"
+deadline=$(( $(date +%s) + budget ))
+
 # step NAME FILE TIMEOUT_S COMMAND...: appends the command's output to FILE, records the status
 step() {
   local name="$1" file="$2" limit="$3"
   shift 3
-  local t0 rc
+  local t0 rc left
+  left=$(( deadline - $(date +%s) - 5 ))
+  if [ "$left" -lt 20 ]; then
+    echo "===== $name: skipped, time budget of ${budget} s used up" >> "$file"
+    printf '%-34s skipped (time budget)\n' "$name" >> "$summary"
+    status=1
+    return 0
+  fi
+  [ "$limit" -gt "$left" ] && limit="$left"
   t0=$(date +%s)
   { echo "===== $name"; echo "\$ $*"; } >> "$file"
   timeout "$limit" "$@" >> "$file" 2>&1
@@ -80,32 +95,38 @@ env_file="$out/env.txt"
 step "devices" "$env_file" 120 "$dcnv4" devices
 
 check_file="$out/check-cuda.txt"
-if [ -f "$goldens/cases.json" ]; then
+have_goldens=0
+[ -f "$goldens/cases.json" ] && have_goldens=1
+if [ "$have_goldens" = 1 ]; then
   DCNV4_JAVA_OPTS="$DCNV4_JAVA_OPTS -Ddcnv4.tune=false" \
-    step "golden cuda:0 (default launch)" "$check_file" 300 "$dcnv4" check --goldens "$goldens" --device cuda:0 --dtype all --repeat 3
-  step "golden cuda:0 (tuned launch)" "$check_file" 420 "$dcnv4" check --goldens "$goldens" --device cuda:0 --dtype all --repeat 3
+    step "golden cuda:0 (default launch)" "$check_file" 240 "$dcnv4" check --goldens "$goldens" --device cuda:0 --dtype all --repeat 3
   DCNV4_JAVA_OPTS="$DCNV4_JAVA_OPTS -Ddcnv4.tune=false -Ddcnv4.cuda.deterministic=true" \
-    step "golden cuda:0 (deterministic)" "$check_file" 300 "$dcnv4" check --goldens "$goldens" --device cuda:0 --dtype all --repeat 3
-  if [ -n "$ocl_lib" ]; then
-    mkdir -p "$tmp/icd"
-    echo "$ocl_lib" > "$tmp/icd/nvidia.icd"
-    OCL_ICD_VENDORS="$tmp/icd" step "devices (nvidia opencl only)" "$out/check-opencl.txt" 120 "$dcnv4" devices
-    OCL_ICD_VENDORS="$tmp/icd" step "golden opencl:0 (nvidia)" "$out/check-opencl.txt" 300 \
-      "$dcnv4" check --goldens "$goldens" --device opencl:0 --dtype all --repeat 3
-  else
-    echo "no libnvidia-opencl.so.1 found: NVIDIA OpenCL check skipped" > "$out/check-opencl.txt"
-    echo "golden opencl:0 (nvidia)           skipped: no libnvidia-opencl.so.1" >> "$summary"
-  fi
+    step "golden cuda:0 (deterministic)" "$check_file" 240 "$dcnv4" check --goldens "$goldens" --device cuda:0 --dtype all --repeat 3
 else
   echo "no golden folder at $goldens: golden checks skipped" | tee "$check_file" >> "$summary"
   status=1
 fi
 
-step "launch cost (batch 1)" "$out/launch-cost.txt" 180 \
+step "launch cost (batch 1)" "$out/launch-cost.txt" 150 \
   "$bundle/bin/dcnv4-class" dev.dcnv4.tornado.drivers.cuda.LaunchCost 5000
 
+if [ "$have_goldens" = 1 ]; then
+  step "golden cuda:0 (tuned launch)" "$check_file" 300 "$dcnv4" check --goldens "$goldens" --device cuda:0 --dtype all --repeat 3
+  if [ -n "$ocl_lib" ]; then
+    mkdir -p "$tmp/icd"
+    echo "$ocl_lib" > "$tmp/icd/nvidia.icd"
+    OCL_ICD_VENDORS="$tmp/icd" step "devices (nvidia opencl only)" "$out/check-opencl.txt" 60 "$dcnv4" devices
+    OCL_ICD_VENDORS="$tmp/icd" step "golden opencl:0 (nvidia)" "$out/check-opencl.txt" 240 \
+      "$dcnv4" check --goldens "$goldens" --device opencl:0 --dtype all --repeat 3
+  else
+    echo "no libnvidia-opencl.so.1 found: NVIDIA OpenCL check skipped" > "$out/check-opencl.txt"
+    echo "golden opencl:0 (nvidia)           skipped: no libnvidia-opencl.so.1" >> "$summary"
+  fi
+fi
+
 step "bench paper shapes cuda:0" "$out/bench-cuda.txt" 540 \
-  "$dcnv4" bench --device cuda:0 --suite all --json "$out/bench-cuda.json" ${DCNV4_BENCH_ARGS:---warmup-seconds 0.2 --seconds 0.5}
+  "$dcnv4" bench --device cuda:0 --suite "${DCNV4_BENCH_SUITE:-all}" --json "$out/bench-cuda.json" \
+  ${DCNV4_BENCH_ARGS:---warmup-seconds 0.2 --seconds 0.5}
 
 if [ -f "$tmp/cache/cuda/launch-tuning.json" ]; then
   cp "$tmp/cache/cuda/launch-tuning.json" "$out/launch-tuning.json"
