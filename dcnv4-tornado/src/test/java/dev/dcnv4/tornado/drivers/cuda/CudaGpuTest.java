@@ -50,12 +50,19 @@ class CudaGpuTest {
     static void open() {
         if (!Cuda.available()) {
             skipReason = Cuda.unavailableReason();   // "no CUDA driver (libcuda.so.1) on this machine: ..."
-        } else if (CudaContext.deviceCount() == 0) {
-            skipReason = "the CUDA driver reports no GPU";
-        } else {
-            device = CudaDeviceProvider.open(0, false);
-            deterministic = CudaDeviceProvider.open(0, true);
+            return;
         }
+        try {
+            if (CudaContext.deviceCount() == 0) {
+                skipReason = "the CUDA driver reports no GPU";
+                return;
+            }
+        } catch (CudaException e) {
+            skipReason = "the CUDA driver is installed but unusable here: " + e.getMessage();
+            return;
+        }
+        device = CudaDeviceProvider.open(0, false);
+        deterministic = CudaDeviceProvider.open(0, true);
     }
 
     /** Each test is reported as skipped, with the reason, where there is no GPU. */
