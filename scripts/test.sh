@@ -22,8 +22,9 @@ if ! ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1 || ! ldconfig -p 2>/dev/null |
   fi
 fi
 
+mvn -B -ntp verify "$@"
+
+# after the build: it reuses the compiled classes (CUDA kernels to PTX with nvcc + ptxas -v; skips without nvcc)
 if [ -x scripts/check-kernels.sh ]; then
   scripts/check-kernels.sh
 fi
-
-mvn -B -ntp verify "$@"

@@ -10,8 +10,10 @@ import picocli.CommandLine.Command;
 @Command(name = "dcnv4", mixinStandardHelpOptions = true, version = "dcnv4-java 0.1.0",
         description = "DCNv4 deformable convolution: golden checks, benchmarks, cost analysis.",
         subcommands = {
+                AnalyzeCommand.class,
                 BenchCommand.class,
                 CheckCommand.class,
+                DevicesCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Dcnv4Command implements Runnable {
