@@ -7,22 +7,16 @@ import java.lang.foreign.ValueLayout;
  * Off-heap bfloat16 array: the upper 16 bits of binary32. Reads widen by a 16-bit shift,
  * writes round to nearest-even ({@link BFloat16}).
  */
-public final class BFloat16Array implements NativeArray {
+public final class BFloat16Array extends OffHeapArray {
     private static final ValueLayout.OfShort LAYOUT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
-    private final Memory memory;
-    private final MemorySegment segment;
-    private final int size;
-
-    private BFloat16Array(Memory memory, int size) {
-        this.memory = memory;
-        this.segment = memory.segment();
-        this.size = size;
+    private BFloat16Array(Memory memory) {
+        super(memory, 2);
     }
 
     /** A zero-filled array that owns its memory. */
     public static BFloat16Array allocate(int size) {
-        return new BFloat16Array(Memory.allocate("BFloat16Array", size, 2), size);
+        return new BFloat16Array(Memory.allocate("BFloat16Array", size, 2));
     }
 
     /** An owning array holding {@code values} rounded to bf16. */
@@ -37,7 +31,7 @@ public final class BFloat16Array implements NativeArray {
     /** A view of {@code segment} (not freed by {@link #close()}). */
     public static BFloat16Array fromSegment(MemorySegment segment) {
         Memory m = Memory.view("BFloat16Array", segment, 2);
-        return new BFloat16Array(m, (int) (segment.byteSize() / 2));
+        return new BFloat16Array(m);
     }
 
     /** The raw 16 bits of element {@code index}. */
@@ -61,27 +55,7 @@ public final class BFloat16Array implements NativeArray {
     }
 
     @Override
-    public int getSize() {
-        return size;
-    }
-
-    @Override
     public DType dtype() {
         return DType.BF16;
-    }
-
-    @Override
-    public MemorySegment getSegment() {
-        return segment;
-    }
-
-    @Override
-    public void close() {
-        memory.close();
-    }
-
-    @Override
-    public String toString() {
-        return "BFloat16Array[" + size + "]";
     }
 }

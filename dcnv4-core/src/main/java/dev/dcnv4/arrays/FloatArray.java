@@ -4,22 +4,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /** Off-heap binary32 array. */
-public final class FloatArray implements NativeArray {
+public final class FloatArray extends OffHeapArray {
     private static final ValueLayout.OfFloat LAYOUT = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    private final Memory memory;
-    private final MemorySegment segment;
-    private final int size;
-
-    private FloatArray(Memory memory, int size) {
-        this.memory = memory;
-        this.segment = memory.segment();
-        this.size = size;
+    private FloatArray(Memory memory) {
+        super(memory, 4);
     }
 
     /** A zero-filled array that owns its memory. */
     public static FloatArray allocate(int size) {
-        return new FloatArray(Memory.allocate("FloatArray", size, 4), size);
+        return new FloatArray(Memory.allocate("FloatArray", size, 4));
     }
 
     /** An owning copy of {@code values}. */
@@ -32,7 +26,7 @@ public final class FloatArray implements NativeArray {
     /** A view of {@code segment} (not freed by {@link #close()}). */
     public static FloatArray fromSegment(MemorySegment segment) {
         Memory m = Memory.view("FloatArray", segment, 4);
-        return new FloatArray(m, (int) (segment.byteSize() / 4));
+        return new FloatArray(m);
     }
 
     public float get(int index) {
@@ -55,33 +49,13 @@ public final class FloatArray implements NativeArray {
 
     @Override
     public float[] toFloatArray() {
-        float[] out = new float[size];
-        MemorySegment.copy(segment, LAYOUT, 0, out, 0, size);
+        float[] out = new float[getSize()];
+        MemorySegment.copy(segment, LAYOUT, 0, out, 0, out.length);
         return out;
-    }
-
-    @Override
-    public int getSize() {
-        return size;
     }
 
     @Override
     public DType dtype() {
         return DType.FP32;
-    }
-
-    @Override
-    public MemorySegment getSegment() {
-        return segment;
-    }
-
-    @Override
-    public void close() {
-        memory.close();
-    }
-
-    @Override
-    public String toString() {
-        return "FloatArray[" + size + "]";
     }
 }

@@ -7,22 +7,16 @@ import java.lang.foreign.ValueLayout;
  * Off-heap IEEE binary16 array. Elements are stored as their 16 raw bits; reads widen exactly
  * ({@link Float#float16ToFloat}), writes round to nearest-even ({@link Float#floatToFloat16}).
  */
-public final class HalfFloatArray implements NativeArray {
+public final class HalfFloatArray extends OffHeapArray {
     private static final ValueLayout.OfShort LAYOUT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
-    private final Memory memory;
-    private final MemorySegment segment;
-    private final int size;
-
-    private HalfFloatArray(Memory memory, int size) {
-        this.memory = memory;
-        this.segment = memory.segment();
-        this.size = size;
+    private HalfFloatArray(Memory memory) {
+        super(memory, 2);
     }
 
     /** A zero-filled array that owns its memory. */
     public static HalfFloatArray allocate(int size) {
-        return new HalfFloatArray(Memory.allocate("HalfFloatArray", size, 2), size);
+        return new HalfFloatArray(Memory.allocate("HalfFloatArray", size, 2));
     }
 
     /** An owning array holding {@code values} rounded to fp16. */
@@ -37,7 +31,7 @@ public final class HalfFloatArray implements NativeArray {
     /** A view of {@code segment} (not freed by {@link #close()}). */
     public static HalfFloatArray fromSegment(MemorySegment segment) {
         Memory m = Memory.view("HalfFloatArray", segment, 2);
-        return new HalfFloatArray(m, (int) (segment.byteSize() / 2));
+        return new HalfFloatArray(m);
     }
 
     /** The raw 16 bits of element {@code index}. */
@@ -61,27 +55,7 @@ public final class HalfFloatArray implements NativeArray {
     }
 
     @Override
-    public int getSize() {
-        return size;
-    }
-
-    @Override
     public DType dtype() {
         return DType.FP16;
-    }
-
-    @Override
-    public MemorySegment getSegment() {
-        return segment;
-    }
-
-    @Override
-    public void close() {
-        memory.close();
-    }
-
-    @Override
-    public String toString() {
-        return "HalfFloatArray[" + size + "]";
     }
 }

@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * <p>An array either owns its memory (allocated by a factory such as {@link FloatArray#allocate})
  * and frees it on {@link #close()}, or views a caller's {@link MemorySegment} and frees nothing.
  */
-public sealed interface NativeArray extends AutoCloseable permits FloatArray, HalfFloatArray, BFloat16Array {
+public sealed interface NativeArray extends AutoCloseable permits OffHeapArray {
 
     /** Number of elements. */
     int getSize();
