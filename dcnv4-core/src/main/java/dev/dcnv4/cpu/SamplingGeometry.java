@@ -46,7 +46,7 @@ final class SamplingGeometry {
     final int[] state, c1, c2, c3, c4;
     /**
      * Input row n*H + y0 of the upper corners (the lower corners are on the next row): the backward
-     * zeroes its grad_input rows by it, the fp16/bf16 forward widens the input rows by it.
+     * zeroes its grad_input rows by it (filled in for the backward only).
      */
     final int[] row;
     final float[] w1, w2, w3, w4, lx, ly, hx, hy, m;
@@ -157,7 +157,9 @@ final class SamplingGeometry {
                 gy.intoArray(hy, k0);
             }
             IntVector rows = y0.add(n * height);
-            rows.intoArray(row, k0);
+            if (forBackward) {
+                rows.intoArray(row, k0);
+            }
             gy.mul(gx).intoArray(w1, k0);
             gy.mul(fx).intoArray(w2, k0);
             fy.mul(gx).intoArray(w3, k0);
