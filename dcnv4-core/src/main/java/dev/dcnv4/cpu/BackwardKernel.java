@@ -103,7 +103,7 @@ final class BackwardKernel {
         float[] gom = rows.gom;
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
-            Storage.read(om, pos * offsetDim, rows.om, k3 * groups, rows.halves);
+            Storage.read(om, pos * offsetDim, rows.om, offsetDim, rows.halves);
             Arrays.fill(gom, 0f);
             for (int g = 0; g < groups; g++) {
                 geo.compute(rows.om, g * k3, n, q, g);

@@ -1,5 +1,6 @@
 package dev.dcnv4.cpu;
 
+import dev.dcnv4.arrays.DType;
 import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.op.Dcnv4Config;
 import dev.dcnv4.op.Dcnv4Problem;
@@ -24,8 +25,8 @@ import java.nio.ByteOrder;
  *   t = w2*v2;  t = fma(w1, v1, t);  t = fma(w3, v3, t);  t = fma(w4, v4, t);  acc = fma(m, t, acc)
  * </pre>
  *
- * Input and output are fp32 segments (the caller's own arrays for fp32 storage, the workspace's
- * widened copies for fp16/bf16). Corners outside the image read as zero vectors.
+ * The kernel reads an fp32 input (the caller's array for fp32 storage, else a per-task copy widened
+ * row by row on first use, see {@link Task}). Corners outside the image read as zero vectors.
  */
 final class ForwardKernel {
     static final VectorSpecies<Float> S = Lanes.SPECIES;
@@ -45,24 +46,99 @@ final class ForwardKernel {
     }
 
     /**
+     * One task's (thread's) state for a call, reused across the chunks the task runs.
+     *
+     * <p>fp32 storage: {@code in} is the caller's input and results go straight to the caller's output.
+     * fp16/bf16 storage: the input is widened lazily, row by row, into this task's own fp32 copy
+     * {@code in} ({@code ready} flags the rows widened in this call) just before a point first reads
+     * them, so the conversion happens on the core that uses it while the rows are in its cache, and there
+     * is no separate conversion pass or hand-over between threads; each position's C results are staged
+     * in {@code stage} (C floats, in cache) and rounded once into the caller's output.
+     */
+    static final class Task {
+        final SamplingGeometry geo;
+        final float[] omRow;
+        final short[] halves;
+        final MemorySegment in;
+        private final NativeArray source;
+        private final boolean[] ready;
+        private final MemorySegment stage;
+        private final long rowFloats;
+        private int lo, hi;
+
+        /**
+         * @param buffer for non-fp32 storage, this task's workspace of at least
+         *               {@code (input is fp32 ? 0 : inputSize) + channels} floats; else unused
+         */
+        Task(Dcnv4Problem problem, NativeArray input, NativeArray output, MemorySegment buffer) {
+            Dcnv4Config c = problem.config();
+            geo = new SamplingGeometry(problem, false);
+            geo.trackRows = input.dtype() != DType.FP32;
+            omRow = new float[c.paddedOffsetDim()];
+            halves = new short[omRow.length];
+            rowFloats = (long) problem.width() * c.channels();
+            boolean lazy = input.dtype() != DType.FP32;
+            long wide = lazy ? 4L * problem.inputSize() : 0;
+            source = lazy ? input : null;
+            in = lazy ? buffer.asSlice(0, wide) : input.getSegment();
+            ready = lazy ? new boolean[problem.batch() * problem.height()] : null;
+            stage = output.dtype() == DType.FP32 ? null : buffer.asSlice(wide, 4L * c.channels());
+        }
+
+        /**
+         * Widens the input rows that the valid points of {@link #geo} read ({@code firstRow..lastRow}),
+         * where not done yet. {@code [lo, hi)} is a run of rows known to be ready, so that the common case
+         * (the rows of the previous positions) costs one comparison.
+         */
+        private void widenRows() {
+            int a = geo.firstRow, b = geo.lastRow;
+            if (a > b || (a >= lo && b < hi)) {
+                return;
+            }
+            for (int r = a; r <= b; r++) {
+                if (!ready[r]) {
+                    widenRow(r);
+                }
+            }
+            if (lo == hi || b + 1 < lo || a > hi) {
+                lo = a;                                  // disjoint: the new run replaces the old one
+                hi = b + 1;
+            } else {
+                lo = Math.min(lo, a);
+                hi = Math.max(hi, b + 1);
+            }
+        }
+
+        private void widenRow(int r) {
+            int from = (int) (r * rowFloats);
+            Storage.widen(source, from, from + (int) rowFloats, in, null);
+            ready[r] = true;
+        }
+    }
+
+    /**
      * Computes output positions [from, to) (flat over batch and H_out*W_out).
      *
-     * @param in    fp32 input (N, H, W, C)
-     * @param om    offset_mask in its storage precision
-     * @param out   fp32 output (N, H_out, W_out, C)
-     * @param geo   this task's geometry scratch
-     * @param omRow this task's buffer of at least 3*K*G floats
+     * @param om     offset_mask in its storage precision (read and widened per position)
+     * @param output the caller's output
      */
-    void run(int from, int to, MemorySegment in, NativeArray om, MemorySegment out, SamplingGeometry geo,
-             float[] omRow) {
+    void run(int from, int to, Task task, NativeArray om, NativeArray output) {
         int k3 = 3 * kPoints, d = groupChannels;
-        short[] halves = new short[k3 * groups];
+        SamplingGeometry geo = task.geo;
+        MemorySegment in = task.in, stage = task.stage;
+        MemorySegment out = stage == null ? output.getSegment() : stage;
+        float[] omRow = task.omRow;
+        boolean lazy = task.source != null;
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
-            Storage.read(om, pos * offsetDim, omRow, k3 * groups, halves);
+            Storage.read(om, pos * offsetDim, omRow, offsetDim, task.halves);   // whole padded row: full vectors
+            long posBase = stage == null ? 4L * pos * channels : 0;
             for (int g = 0; g < groups; g++) {
                 geo.compute(omRow, g * k3, n, q, g);
-                long outBase = 4L * ((long) pos * channels + (long) g * d);
+                if (lazy) {
+                    task.widenRows();
+                }
+                long outBase = posBase + 4L * g * d;
                 int c = 0;
                 for (; c + 2 * LANES <= d; c += 2 * LANES) {
                     vectorPair(in, geo, 4L * c, out, outBase + 4L * c);
@@ -73,6 +149,9 @@ final class ForwardKernel {
                 for (; c < d; c++) {
                     out.set(Storage.F32, outBase + 4L * c, scalarChannel(in, geo, c));
                 }
+            }
+            if (stage != null) {
+                Storage.narrow(stage, 0, output, pos * channels, channels);
             }
         }
     }

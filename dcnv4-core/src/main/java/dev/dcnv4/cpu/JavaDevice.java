@@ -1,7 +1,6 @@
 package dev.dcnv4.cpu;
 
 import dev.dcnv4.arrays.DType;
-import dev.dcnv4.arrays.FloatArray;
 import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.device.Dcnv4Device;
 import dev.dcnv4.device.DeviceException;
@@ -16,8 +15,10 @@ import java.lang.foreign.MemorySegment;
  * <p>Work is split over output positions into contiguous chunks, a few per thread, handed out to
  * whichever thread is free ({@link TaskPool#runChunks}); the vector kernels are {@link ForwardKernel}
  * and {@link BackwardKernel}.
- * fp16/bf16 inputs are widened once per call into fp32 workspace buffers (exact), results are
- * computed in fp32 and rounded once into the caller's arrays.
+ * Results are computed in fp32 and rounded once into the caller's arrays. fp16/bf16 inputs are
+ * widened exactly: in the forward by each task, row by row as its points first touch them, into its
+ * own fp32 copy ({@link ForwardKernel.Task}); in the backward once per call into workspace buffers.
+ * offset_mask is widened per position as the kernels read it.
  *
  * <p>The backward is deterministic: each chunk scatters grad_input into its own fp32 buffer (rows
  * zeroed on first touch) and the buffers are summed row by row in chunk order, so repeated calls with
@@ -84,22 +85,20 @@ public final class JavaDevice implements Dcnv4Device {
                                      NativeArray output) {
         problem.checkForward(input, offsetMask, output);
         ensureOpen();
-        MemorySegment[] wide = widened(new int[] {Workspace.INPUT, Workspace.OFFSET_MASK}, input, offsetMask);
-        MemorySegment in = wide[0];
-        NativeArray om = input.dtype() == DType.FP32 ? offsetMask : FloatArray.fromSegment(wide[1]);
-        boolean direct = output.dtype() == DType.FP32;
-        MemorySegment out = direct ? output.getSegment() : workspace.floats(Workspace.OUTPUT, output.getSize());
-        ForwardKernel kernel = new ForwardKernel(problem);
         int total = problem.batch() * problem.positions(), c = problem.config().channels();
-        int chunks = pool.chunksFor(total);
-        int rowLen = 3 * problem.config().points() * problem.config().groups();
-        pool.runChunks(chunks, k -> {
-            int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
-            kernel.run(from, to, in, om, out, new SamplingGeometry(problem, false), new float[rowLen]);
-            if (!direct) {
-                Storage.narrow(out, from * c, to * c, output, new Storage.Scratch());
-            }
-        });
+        int chunks = pool.chunksFor(total), tasks = Math.min(pool.threads(), chunks);
+        // fp16/bf16: one workspace buffer per task for its lazily widened input copy and a staging row
+        // (the backward's grad_input slots, free during a forward)
+        long floats = (input.dtype() == DType.FP32 ? 0 : problem.inputSize()) + (long) c;
+        boolean needBuffer = input.dtype() != DType.FP32 || output.dtype() != DType.FP32;
+        MemorySegment[] buffers = new MemorySegment[tasks];
+        for (int t = 0; t < tasks && needBuffer; t++) {
+            buffers[t] = workspace.floats(Workspace.PARTIAL + t, floats);
+        }
+        ForwardKernel kernel = new ForwardKernel(problem);
+        pool.runChunks(chunks, t -> new ForwardKernel.Task(problem, input, output, buffers[t]), (task, k) ->
+                kernel.run(TaskPool.start(total, chunks, k), TaskPool.start(total, chunks, k + 1), task, offsetMask,
+                        output));
     }
 
     @Override
@@ -107,10 +106,10 @@ public final class JavaDevice implements Dcnv4Device {
                                       NativeArray gradOutput, NativeArray gradInput, NativeArray gradOffsetMask) {
         problem.checkBackward(input, offsetMask, gradOutput, gradInput, gradOffsetMask);
         ensureOpen();
-        MemorySegment[] wide = widened(new int[] {Workspace.INPUT, Workspace.GRAD_OUTPUT, Workspace.OFFSET_MASK},
-                input, gradOutput, offsetMask);
+        // offset_mask is read (and widened) per position by the kernel
+        MemorySegment[] wide = widened(new int[] {Workspace.INPUT, Workspace.GRAD_OUTPUT}, input, gradOutput);
         MemorySegment in = wide[0], go = wide[1];
-        NativeArray om = input.dtype() == DType.FP32 ? offsetMask : FloatArray.fromSegment(wide[2]);
+        NativeArray om = offsetMask;
         int total = problem.batch() * problem.positions(), inSize = problem.inputSize();
         int rows = problem.batch() * problem.height();
         long rowFloats = (long) problem.width() * problem.config().channels();

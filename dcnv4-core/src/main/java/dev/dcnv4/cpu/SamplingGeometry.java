@@ -44,11 +44,22 @@ final class SamplingGeometry {
 
     /** Per point k (arrays padded to a multiple of the vector length). */
     final int[] state, c1, c2, c3, c4;
-    /** Input row n*H + y0 of the upper corners (the lower corners are on the next row). */
+    /**
+     * Input row n*H + y0 of the upper corners (the lower corners are on the next row): the backward
+     * zeroes its grad_input rows by it (filled in for the backward only).
+     */
     final int[] row;
     final float[] w1, w2, w3, w4, lx, ly, hx, hy, m;
 
-    /** Whether lx/ly/hx/hy and row are filled in (the backward needs them, the forward does not). */
+    /**
+     * With {@code trackRows}: the first and last input row (n*H + y) that the valid points read, both
+     * inclusive; {@code firstRow > lastRow} when no point is valid.
+     */
+    int firstRow, lastRow;
+    /** Whether {@link #firstRow}/{@link #lastRow} are computed (the fp16/bf16 forward's lazy widening). */
+    boolean trackRows;
+
+    /** Whether lx/ly/hx/hy are filled in (the backward needs them, the forward does not). */
     private final boolean forBackward;
 
     SamplingGeometry(Dcnv4Problem problem, boolean forBackward) {
@@ -123,6 +134,7 @@ final class SamplingGeometry {
         int rowStride = width * channels;
         int imageBase = n * height * rowStride + g * groupChannels;
         IntVector minus1 = IntVector.broadcast(I, -1);
+        int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;     // min/max of row over the valid points
         for (int k0 = 0; k0 < kp; k0 += LANES) {
             FloatVector x = FloatVector.fromArray(S, gridX, k0).add(FloatVector.fromArray(S, offX, k0)).fma(s, bx);
             FloatVector y = FloatVector.fromArray(S, gridY, k0).add(FloatVector.fromArray(S, offY, k0)).fma(s, by);
@@ -143,13 +155,21 @@ final class SamplingGeometry {
                 fy.intoArray(ly, k0);
                 gx.intoArray(hx, k0);
                 gy.intoArray(hy, k0);
-                y0.add(n * height).intoArray(row, k0);
+            }
+            IntVector rows = y0.add(n * height);
+            if (forBackward) {
+                rows.intoArray(row, k0);
             }
             gy.mul(gx).intoArray(w1, k0);
             gy.mul(fx).intoArray(w2, k0);
             fy.mul(gx).intoArray(w3, k0);
             fy.mul(fx).intoArray(w4, k0);
             VectorMask<Integer> ok = valid.cast(I);
+            if (trackRows) {
+                VectorMask<Integer> invalid = ok.not();
+                lo = Math.min(lo, rows.blend(Integer.MAX_VALUE, invalid).reduceLanes(VectorOperators.MIN));
+                hi = Math.max(hi, rows.blend(Integer.MIN_VALUE, invalid).reduceLanes(VectorOperators.MAX));
+            }
             VectorMask<Integer> top = y0.compare(VectorOperators.GE, 0).and(ok);
             VectorMask<Integer> bottom = y0.compare(VectorOperators.LT, height - 1).and(ok);
             VectorMask<Integer> left = x0.compare(VectorOperators.GE, 0);
@@ -162,6 +182,13 @@ final class SamplingGeometry {
             minus1.blend(i3.add(channels), bottom.and(right)).intoArray(c4, k0);
             IntVector st = IntVector.zero(I).blend(1, ok).blend(2, top.and(bottom).and(left).and(right));
             st.intoArray(state, k0);
+        }
+        // rows read: the upper corners' row where y0 >= 0, the lower corners' (row + 1) where y0 + 1 < H
+        firstRow = Math.max(lo, n * height);
+        lastRow = Math.min(hi + 1, n * height + height - 1);
+        if (lo > hi) {
+            firstRow = 0;
+            lastRow = -1;
         }
     }
 

@@ -84,6 +84,40 @@ final class Storage {
         }
     }
 
+    /**
+     * Rounds fp32 elements [srcFrom, srcFrom + len) of {@code src} into elements [dstFrom, dstFrom + len)
+     * of {@code dst}.
+     */
+    static void narrow(MemorySegment src, long srcFrom, NativeArray dst, int dstFrom, int len) {
+        MemorySegment out = dst.getSegment();
+        switch (dst.dtype()) {
+            case FP32 -> MemorySegment.copy(src, 4L * srcFrom, out, 4L * dstFrom, 4L * len);
+            case FP16 -> narrowHalf(src, srcFrom, out, dstFrom, len);
+            case BF16 -> {
+                for (int i = 0; i < len; i++) {
+                    out.set(I16, 2L * (dstFrom + i), BFloat16.fromFloat(src.get(F32, 4L * (srcFrom + i))));
+                }
+            }
+        }
+    }
+
+    /** {@link #widenHalf(MemorySegment, int, int, MemorySegment)} of {@code len} halves from {@code from} into {@code dst[0..len)}. */
+    static void widenHalf(MemorySegment in, long from, float[] dst, int len) {
+        int lanes = HALF_IN.length(), i = 0;
+        long b0 = 2L * from;
+        for (; i + lanes <= len; i += lanes) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_IN, in, b0 + 2L * i, ORDER)
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            IntVector mag = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
+            IntVector bits = mag.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+            bits = bits.blend(mag.or(0x7f800000), mag.compare(VectorOperators.GE, 0x7c00 << 13));
+            bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, i);
+        }
+        for (; i < len; i++) {
+            dst[i] = Float.float16ToFloat(in.get(I16, b0 + 2L * i));
+        }
+    }
+
     /** Rounds elements [from, to) of the fp32 segment {@code src} into {@code dst} (same indices). */
     static void narrow(MemorySegment src, int from, int to, NativeArray dst, Scratch s) {
         MemorySegment out = dst.getSegment();
@@ -111,9 +145,18 @@ final class Storage {
      * 0x7e00 here). A scalar tail handles the last elements.
      */
     static void narrowHalf(MemorySegment src, int from, int to, MemorySegment out) {
-        int lanes = FLOATS.length(), i = from;
-        for (; i + lanes <= to; i += lanes) {
-            IntVector x = FloatVector.fromMemorySegment(FLOATS, src, 4L * i, ORDER).reinterpretAsInts();
+        narrowHalf(src, from, out, from, to - from);
+    }
+
+    /**
+     * As {@link #narrowHalf(MemorySegment, int, int, MemorySegment)}, from fp32 elements
+     * [srcFrom, srcFrom + len) of {@code src} to fp16 elements [dstFrom, dstFrom + len) of {@code out}.
+     */
+    static void narrowHalf(MemorySegment src, long srcFrom, MemorySegment out, long dstFrom, int len) {
+        int lanes = FLOATS.length(), i = 0;
+        long s0 = 4L * srcFrom, d0 = 2L * dstFrom;
+        for (; i + lanes <= len; i += lanes) {
+            IntVector x = FloatVector.fromMemorySegment(FLOATS, src, s0 + 4L * i, ORDER).reinterpretAsInts();
             IntVector sign = x.and(0x80000000);
             IntVector a = x.and(0x7fffffff);
             IntVector sub = a.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3f000000);
@@ -123,16 +166,16 @@ final class Storage {
             h = h.blend(IntVector.broadcast(INTS, 0x7c00), a.compare(VectorOperators.GE, 0x47800000));
             h = h.blend(IntVector.broadcast(INTS, 0x7e00), a.compare(VectorOperators.GT, 0x7f800000));
             h = h.or(sign.lanewise(VectorOperators.LSHR, 16));
-            h.convertShape(VectorOperators.I2S, HALF_IN, 0).intoMemorySegment(out, 2L * i, ORDER);
+            h.convertShape(VectorOperators.I2S, HALF_IN, 0).intoMemorySegment(out, d0 + 2L * i, ORDER);
         }
-        for (; i < to; i++) {
-            out.set(I16, 2L * i, Float.floatToFloat16(src.get(F32, 4L * i)));
+        for (; i < len; i++) {
+            out.set(I16, d0 + 2L * i, Float.floatToFloat16(src.get(F32, s0 + 4L * i)));
         }
     }
 
     /**
-     * Reads {@code len} elements starting at {@code from} into {@code dst[0..len)}, widened; fp16/bf16
-     * go through {@code halves} (at least {@code len} long) so that the conversion loop vectorises.
+     * Reads {@code len} elements starting at {@code from} into {@code dst[0..len)}, widened: fp16 with
+     * the vector conversion, bf16 through {@code halves} (at least {@code len} long).
      */
     static void read(NativeArray src, int from, float[] dst, int len, short[] halves) {
         MemorySegment in = src.getSegment();
@@ -141,12 +184,12 @@ final class Storage {
             MemorySegment.copy(in, F32, 4L * from, dst, 0, len);
             return;
         }
-        MemorySegment.copy(in, I16, 2L * from, halves, 0, len);
         if (t == DType.FP16) {
-            for (int j = 0; j < len; j++) {
-                dst[j] = Float.float16ToFloat(halves[j]);
-            }
-        } else {
+            widenHalf(in, from, dst, len);
+            return;
+        }
+        MemorySegment.copy(in, I16, 2L * from, halves, 0, len);
+        {
             for (int j = 0; j < len; j++) {
                 dst[j] = Float.intBitsToFloat(halves[j] << 16);
             }

@@ -12,8 +12,11 @@ import java.util.List;
  * Not thread-safe: {@link JavaDevice} serialises its calls.
  */
 final class Workspace implements AutoCloseable {
-    /** Named slots; partial grad_input buffers use {@code PARTIAL + task}. */
-    static final int INPUT = 0, GRAD_OUTPUT = 1, OUTPUT = 2, OFFSET_MASK = 3, PARTIAL = 4;
+    /**
+     * Named slots; the backward's partial grad_input buffers use {@code PARTIAL + chunk}, the fp16/bf16
+     * forward's per-task widened inputs {@code PARTIAL + task}.
+     */
+    static final int INPUT = 0, GRAD_OUTPUT = 1, OUTPUT = 2, PARTIAL = 3;
 
     private final List<Arena> arenas = new ArrayList<>();
     private final List<MemorySegment> buffers = new ArrayList<>();
