@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * The bench's JSON file: {"results":[...]}, the fields docs/report.md and the analyzer read first
  * (device, shape, groups, dtype, direction, median_ms, min_ms, gbps, gflops), then name, device_name,
- * threads, kernel, stride, runs, warmup_runs, verified, max_rel_err and, where there were any,
+ * threads, kernel, stride, runs, warmup_runs, warmup_stable
+ * (false: the warm-up cap ended it before the times settled), verified, max_rel_err and, where there were any,
  * kinks_skipped (offset-gradient entries at cell boundaries left out of the check, see {@link PositionKinks}).
  *
  * <p>Numbers are rounded here, once, to what a measurement supports: times to 4 significant digits
@@ -59,7 +60,8 @@ public final class BenchJson {
             o.put("kernel", s.kernel());
             o.put("stride", s.stride());
             o.put("runs", r.runs());
-            o.put("warmup_runs", r.warmupRuns());
+            o.put("warmup_runs", r.warmup().runs());
+            o.put("warmup_stable", r.warmup().stable());
             o.put("verified", r.check() != null);
             if (r.check() != null) {
                 o.put("max_rel_err", round(r.check().maxRelErr(), 2, Integer.MAX_VALUE));

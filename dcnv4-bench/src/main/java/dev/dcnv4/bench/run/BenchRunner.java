@@ -64,12 +64,12 @@ public final class BenchRunner {
 
         /** Few iterations, for CPU runs of whole suites. */
         public static Settings quick() {
-            return new Settings(0.1, 1, 0.2, 3, 1000);
+            return new Settings(0.2, 1, 0.2, 3, 1000);
         }
 
         /**
          * The warm-up stops waiting for stable timings after this long: 10x the warm-up seconds, at
-         * most {@value #MAX_WARMUP_CAP} s (1 s for the quick settings, 5 s for the defaults); the
+         * most {@value #MAX_WARMUP_CAP} s (2 s for the quick settings, 5 s for the defaults); the
          * minimum runs and seconds are done in any case.
          */
         public double warmupCapSeconds() {
@@ -82,7 +82,7 @@ public final class BenchRunner {
      * {@code check} is null when verification was off.
      */
     public record Result(BenchSpec spec, String device, String deviceName, Integer threads, int runs, double medianMs,
-                         double minMs, double gbps, double gflops, int warmupRuns, Verifier.Check check) {
+                         double minMs, double gbps, double gflops, Warmup warmup, Verifier.Check check) {
 
         /** True unless verification found a wrong result. */
         public boolean passed() {
@@ -97,7 +97,7 @@ public final class BenchRunner {
         Direction dir = spec.direction();
         boolean fwd = dir == Direction.FORWARD;
         DescriptiveStatistics ms = new DescriptiveStatistics();
-        int warmup;
+        Warmup warmup;
         Verifier.Check check = null;
         try (Dcnv4Data data = Dcnv4Data.random(p, t, SEED, OFFSET_AMPLITUDE);
              NativeArray out = NativeArray.allocate(t, fwd ? p.outputSize() : 0);
@@ -133,16 +133,22 @@ public final class BenchRunner {
         return (dev >= 0 ? dev : wall) / 1e6;
     }
 
-    /** Warm-up runs (see the class comment); returns how many were done. */
-    static int warmUp(PreparedRun run, Settings s) {
+    /** How the warm-up ended: its run count, and false when the cap stopped it before times settled. */
+    public record Warmup(int runs, boolean stable) {
+    }
+
+    /** Warm-up runs (see the class comment). */
+    static Warmup warmUp(PreparedRun run, Settings s) {
         double[] times = new double[64];
         int n = 0;
         long start = System.nanoTime();
         while (true) {
             double elapsed = seconds(start);
-            if (n >= s.warmupRuns() && elapsed >= s.warmupSeconds()
-                    && (stable(times, n) || elapsed >= s.warmupCapSeconds())) {
-                return n;
+            if (n >= s.warmupRuns() && elapsed >= s.warmupSeconds()) {
+                boolean stable = stable(times, n);
+                if (stable || elapsed >= s.warmupCapSeconds()) {
+                    return new Warmup(n, stable);
+                }
             }
             if (n == times.length) {
                 times = Arrays.copyOf(times, 2 * n);
@@ -178,8 +184,9 @@ public final class BenchRunner {
                 : String.format(Locale.ROOT, "err %.1e%s%s", r.check().maxRelErr(),
                 r.check().kinks() > 0 ? " (" + r.check().kinks() + " kinks skipped)" : "", r.passed() ? "" : " FAIL");
         return String.format(Locale.ROOT, "%-8s %-16s G%-3d k%d s%d %s %-8s median %9.3f ms  min %9.3f ms  "
-                        + "%8.2f GB/s  %8.2f GFLOP/s  (%d runs after %d warm-up, %s, %s)", s.name(), s.shapeText(),
+                        + "%8.2f GB/s  %8.2f GFLOP/s  (%d runs after %s warm-up, %s, %s)", s.name(), s.shapeText(),
                 s.groups(), s.kernel(), s.stride(), s.dtype().label(), s.direction().label(), r.medianMs(), r.minMs(),
-                r.gbps(), r.gflops(), r.runs(), r.warmupRuns(), verified, r.deviceName());
+                r.gbps(), r.gflops(), r.runs(), r.warmup().runs() + (r.warmup().stable() ? "" : " NOT STABLE"), verified,
+                r.deviceName());
     }
 }

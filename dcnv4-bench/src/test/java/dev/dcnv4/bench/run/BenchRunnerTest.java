@@ -39,10 +39,10 @@ class BenchRunnerTest {
     void warmUpGoesOnPastTheMinimumUntilTheTimesSettle() {
         // a JIT warming up: the time halves every 5 runs for 40 runs (256 ms .. 2 ms), then stays at
         // 1 ms; the minimum (1 run, 0.02 s) is done long before
-        int n = BenchRunner.warmUp(fake(i -> i < 40 ? Math.pow(2, 8 - i / 5) : 1),
+        BenchRunner.Warmup w = BenchRunner.warmUp(fake(i -> i < 40 ? Math.pow(2, 8 - i / 5) : 1),
                 new BenchRunner.Settings(0.02, 1, 0, 1, 1));
         // stable once the median of the earlier window (its 3rd of 5 runs, run n - 8) is warm: n = 48
-        assertEquals(48, n);
+        assertEquals(new BenchRunner.Warmup(48, true), w);
     }
 
     @Test
@@ -50,21 +50,22 @@ class BenchRunnerTest {
         BenchRunner.Settings s = new BenchRunner.Settings(0.01, 1, 0, 1, 1);
         assertEquals(0.1, s.warmupCapSeconds(), 1e-12);
         long t0 = System.nanoTime();
-        int n = BenchRunner.warmUp(fake(i -> i % 2 == 0 ? 1 : 100), s);
+        BenchRunner.Warmup w = BenchRunner.warmUp(fake(i -> i % 2 == 0 ? 1 : 100), s);
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertTrue(seconds >= 0.1 && seconds < 1, seconds + " s");
-        assertTrue(n > 10, "runs " + n);
+        assertTrue(w.runs() > 10, "runs " + w);
+        assertFalse(w.stable(), "the cap, not stability, ended it");
     }
 
     @Test
     void warmUpDoesAtLeastTheConfiguredRuns() {
-        assertEquals(3, BenchRunner.warmUp(fake(i -> 1), new BenchRunner.Settings(0, 3, 0, 1, 1)));
-        assertEquals(0, BenchRunner.warmUp(fake(i -> 1), new BenchRunner.Settings(0, 0, 0, 1, 1)));
+        assertEquals(3, BenchRunner.warmUp(fake(i -> 1), new BenchRunner.Settings(0, 3, 0, 1, 1)).runs());
+        assertEquals(0, BenchRunner.warmUp(fake(i -> 1), new BenchRunner.Settings(0, 0, 0, 1, 1)).runs());
     }
 
     @Test
     void capIsTenTimesTheWarmUpAtMostFiveSeconds() {
-        assertEquals(1.0, BenchRunner.Settings.quick().warmupCapSeconds(), 1e-12);
+        assertEquals(2.0, BenchRunner.Settings.quick().warmupCapSeconds(), 1e-12);
         assertEquals(5.0, BenchRunner.Settings.defaults().warmupCapSeconds(), 1e-12);
         assertEquals(9.0, new BenchRunner.Settings(9, 1, 0, 1, 1).warmupCapSeconds(), 1e-12);
     }
