@@ -113,6 +113,15 @@ public final class BenchCommand implements Callable<Integer> {
         List<BenchRunner.Result> results = new ArrayList<>();
         int failed = 0;
         long start = System.nanoTime();
+        try {
+            double w = BenchRunner.warmCodePaths(dev, cases, s);
+            if (progress) {
+                System.err.printf(Locale.ROOT, "code paths warmed up on small problems in %.1f s%n", w);
+            }
+        } catch (RuntimeException e) {
+            // the case that uses this path will fail with the same cause and say so
+            System.err.println("warm-up on a small problem failed: " + e);
+        }
         for (int i = 0; i < cases.size(); i++) {
             BenchSpec c = cases.get(i);
             if (progress) {

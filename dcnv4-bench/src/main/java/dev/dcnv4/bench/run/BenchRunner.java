@@ -12,6 +12,9 @@ import dev.dcnv4.op.Direction;
 import org.apache.commons.math3.stat.descriptive.DescriptiveStatistics;
 
 import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 
 /**
@@ -122,6 +125,27 @@ public final class BenchRunner {
         Integer threads = info.kind() == DeviceInfo.Kind.JAVA ? info.computeUnits() : null;
         return new Result(spec, device.id(), device.name(), threads, (int) ms.getN(), median, ms.getMin(),
                 cost.idealBytes(dir) / seconds / 1e9, cost.flops(dir) / seconds / 1e9, warmup, check);
+    }
+
+    /**
+     * Warms the code paths the cases will use before any is timed: per distinct (dtype, direction,
+     * channels per group, kernel, stride) one small problem (1 x 16 x 16, 4 groups) runs through
+     * {@link #warmUp}. A JIT-compiled backend otherwise spends the warm-up of the first case of each
+     * kind compiling (device java's first fp16 forward: several seconds of 100x slower runs, longer
+     * than any per-case cap); on the small problem the same methods get hot within a fraction of a
+     * second. Returns the seconds spent.
+     */
+    public static double warmCodePaths(Dcnv4Device device, List<BenchSpec> cases, Settings settings) {
+        long start = System.nanoTime();
+        Set<BenchSpec> done = new LinkedHashSet<>();
+        for (BenchSpec c : cases) {
+            BenchSpec small = new BenchSpec("warm-up", 1, 16, 16, 4 * (c.channels() / c.groups()), 4, c.kernel(),
+                    c.stride(), c.dtype(), c.direction());
+            if (done.add(small)) {
+                run(device, small, settings, null);
+            }
+        }
+        return seconds(start);
     }
 
     /** One run, in milliseconds: the device's own time if it has a timer, else wall-clock. */

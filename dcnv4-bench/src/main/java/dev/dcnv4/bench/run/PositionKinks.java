@@ -23,7 +23,7 @@ import dev.dcnv4.op.Dcnv4Problem;
  */
 final class PositionKinks {
     /** fp32 ulps of the position's magnitude within which the fp32 position may round across. */
-    static final int ULPS = 8;
+    static final int ULPS = 2;
 
     private PositionKinks() {
     }

@@ -1,5 +1,6 @@
 package dev.dcnv4.bench.run;
 
+import dev.dcnv4.arrays.DType;
 import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.golden.GoldenChecker;
 import dev.dcnv4.op.Dcnv4Data;
@@ -14,7 +15,9 @@ import dev.dcnv4.op.Direction;
  * the batch-1 sub-problem; the output, grad_input and grad_offset_mask of image 0 depend on image 0
  * alone, so this is an exact check of that image at 1/N of the reference's cost. The error and the
  * tolerances are the golden protocol's ({@link GoldenChecker#relativeError}, {@link
- * GoldenChecker#tolerance}): max|actual - expected| / max|expected| per array, except for the offset
+ * GoldenChecker#tolerance}): max|actual - expected| / max|expected| per array, with the tolerance
+ * widened for images wider than 63 px by the fp32 rounding of the sampling position ({@link
+ * #tolerance}), and except for the offset
  * gradients of the few points that sit within a few fp32 ulps of a cell boundary, where the gradient
  * jumps and fp32 and fp64 positions may fall on different sides ({@link PositionKinks}).
  *
@@ -58,7 +61,7 @@ public final class Verifier {
     public Check check(BenchSpec spec, Dcnv4Data data, long seed, float amplitude, NativeArray out,
                        NativeArray gradInput, NativeArray gradOffsetMask) {
         load(new Key(spec.with(spec.dtype(), Direction.FORWARD), seed, amplitude), data);
-        double tol = GoldenChecker.tolerance(spec.dtype());
+        double tol = tolerance(spec.dtype(), image);
         if (spec.direction() == Direction.FORWARD) {
             if (output == null) {
                 long t0 = System.nanoTime();
@@ -77,6 +80,21 @@ public final class Verifier {
         int skipped = PositionKinks.accept(image, offsetMask, gom, gradients.gradOffsetMask());
         double eom = GoldenChecker.relativeError(gom, gradients.gradOffsetMask());
         return new Check(Double.isNaN(ein) || Double.isNaN(eom) ? Double.NaN : Math.max(ein, eom), tol, skipped);
+    }
+
+    /**
+     * The golden tolerance of {@code dtype}, or 2 fp32 ulps of the largest coordinate, whichever is
+     * larger. The reference places samples exactly (double); the backends compute the position in fp32
+     * (dcnv4-semantics.md 2.1), which carries up to half an ulp of the coordinate: 1.5e-5 px at x = 320.
+     * That moves the bilinear weights by as much, so the output and grad_input of a wide image differ
+     * from the exact values by ~1e-5 of their maximum even when every operation follows the spec (java
+     * and OpenCL both show 1.45e-5 on hr-s4, 200x320). The golden cases are at most a few dozen pixels
+     * wide, where the protocol's 1e-5 is the larger term; the wider tolerance applies from 64 px on
+     * (1.5e-5 up to 127 px, 3.1e-5 up to 255, 6.1e-5 up to 511).
+     */
+    static double tolerance(DType dtype, Dcnv4Problem p) {
+        double coordinate = Math.max(p.height(), p.width());
+        return Math.max(GoldenChecker.tolerance(dtype), 2 * Math.ulp((float) coordinate));
     }
 
     private void load(Key k, Dcnv4Data data) {

@@ -30,4 +30,13 @@ class PositionKinksTest {
         assertEquals(0f, actual[base + 17]);
         assertEquals(0f, actual[base + 15]);
     }
+
+    @Test
+    void toleranceIsTheGoldenOneUpTo63PixelsThenTwoUlpsOfTheCoordinate() {
+        Dcnv4Config c = Dcnv4Config.builder().kernel(3).stride(1).pad(1).groups(4).groupChannels(32).build();
+        assertEquals(1e-5, Verifier.tolerance(dev.dcnv4.arrays.DType.FP32, Dcnv4Problem.of(c, 64, 56, 56)));
+        assertEquals(8e-4, Verifier.tolerance(dev.dcnv4.arrays.DType.FP16, Dcnv4Problem.of(c, 1, 200, 320)));
+        assertEquals(0x1p-14, Verifier.tolerance(dev.dcnv4.arrays.DType.FP32, Dcnv4Problem.of(c, 1, 200, 320)));
+        assertEquals(0x1p-16, Verifier.tolerance(dev.dcnv4.arrays.DType.FP32, Dcnv4Problem.of(c, 1, 64, 64)));
+    }
 }
