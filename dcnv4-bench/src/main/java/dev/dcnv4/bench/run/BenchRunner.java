@@ -210,7 +210,7 @@ public final class BenchRunner {
         return String.format(Locale.ROOT, "%-8s %-16s G%-3d k%d s%d %s %-8s median %9.3f ms  min %9.3f ms  "
                         + "%8.2f GB/s  %8.2f GFLOP/s  (%d runs after %s warm-up, %s, %s)", s.name(), s.shapeText(),
                 s.groups(), s.kernel(), s.stride(), s.dtype().label(), s.direction().label(), r.medianMs(), r.minMs(),
-                r.gbps(), r.gflops(), r.runs(), r.warmup().runs() + (r.warmup().stable() ? "" : " NOT STABLE"), verified,
-                r.deviceName());
+                r.gbps(), r.gflops(), r.runs(), r.warmup().runs() + (r.warmup().stable() ? "" : " NOT STABLE"),
+                verified, r.deviceName());
     }
 }
