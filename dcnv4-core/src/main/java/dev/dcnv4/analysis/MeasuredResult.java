@@ -1,5 +1,6 @@
 package dev.dcnv4.analysis;
 
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -93,7 +94,9 @@ public record MeasuredResult(String device, String deviceName, String name, int[
         if (out.toAbsolutePath().getParent() != null) {
             java.nio.file.Files.createDirectories(out.toAbsolutePath().getParent());
         }
-        MAPPER.writerWithDefaultPrettyPrinter().writeValue(out.toFile(), root);
+        // plain notation, as the bench writes them (BigDecimal's toString would turn 7.5e-7 into "7.5E-7")
+        MAPPER.writerWithDefaultPrettyPrinter().with(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+                .writeValue(out.toFile(), root);
     }
 
     /** The bench file's optional top-level "note" (a sample file says so there), or null. */

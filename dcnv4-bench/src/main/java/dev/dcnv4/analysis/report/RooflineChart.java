@@ -41,8 +41,10 @@ public final class RooflineChart {
 
     private static final Color[] ROOF = {new Color(0x222222), new Color(0x7a4f9a), new Color(0x2b7a78)};
     private static final Color[] MODEL = {new Color(0x1f77b4), new Color(0x6baed6), new Color(0x9ecae1)};
+    // ten distinct colours: two devices x fp32/fp16 x forward/backward (8 series) never share one
     private static final Color[] MEASURED = {new Color(0xd62728), new Color(0xff7f0e), new Color(0x8c564b),
-            new Color(0xe377c2), new Color(0xbcbd22), new Color(0x17becf)};
+            new Color(0xe377c2), new Color(0xbcbd22), new Color(0x17becf), new Color(0x2ca02c),
+            new Color(0x9467bd), new Color(0x7f7f7f), new Color(0x000080)};
 
     private RooflineChart() {
     }

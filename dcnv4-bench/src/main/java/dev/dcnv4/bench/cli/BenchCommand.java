@@ -1,11 +1,11 @@
 package dev.dcnv4.bench.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.dcnv4.arrays.DType;
+import dev.dcnv4.bench.run.BenchJson;
 import dev.dcnv4.bench.run.BenchRunner;
 import dev.dcnv4.bench.run.BenchSpec;
 import dev.dcnv4.bench.run.Suites;
+import dev.dcnv4.bench.run.Verifier;
 import dev.dcnv4.device.Dcnv4Device;
 import dev.dcnv4.device.Devices;
 import dev.dcnv4.op.Direction;
@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Times DCNv4 forward (and backward) on a device after warm-up: min and median ms,",
+                "each result verified against the fp64 reference (a wrong one is a FAIL, exit status 1),",
                 "GB/s of the ideal bytes (input + output + offset_mask once) and GFLOP/s (multiply-adds).",
                 "Either --shape N,H,W,C --groups G, or --suite paper-std|paper-hr|all."})
 public final class BenchCommand implements Callable<Integer> {
@@ -64,7 +65,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Write {\"results\":[...]} to FILE.")
     Path json;
 
-    @Option(names = "--warmup-seconds", paramLabel = "S", description = "Minimum warm-up time (default 0.5).")
+    @Option(names = "--warmup-seconds", paramLabel = "S", description = {
+            "Minimum warm-up time (default 0.5, quick 0.2); after it the warm-up goes on until",
+            "the median of the last 5 runs is within 15% of the 5 before, for at most 10x S (max 5 s)."})
     Double warmupSeconds;
 
     @Option(names = "--warmup-runs", paramLabel = "N", description = "Minimum warm-up runs (default 5).")
@@ -75,6 +78,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--runs", paramLabel = "N", description = "Minimum timed runs (default 10).")
     Integer runs;
+
+    @Option(names = "--no-verify",
+            description = {"Skip the check of every timed result against the fp64 reference (image 0 of the batch);",
+                    "for huge shapes where the reference would take too long. The JSON says \"verified\": false."})
+    boolean noVerify;
 
     @Override
     public Integer call() throws IOException {
@@ -89,29 +97,77 @@ public final class BenchCommand implements Callable<Integer> {
             }
             System.setProperty("dcnv4.threads", Integer.toString(threads));
         }
-        BenchRunner.Settings s = settings();
-        List<BenchRunner.Result> results = new ArrayList<>();
         try (Dcnv4Device dev = Devices.open(id)) {
-            for (int i = 0; i < cases.size(); i++) {
-                BenchSpec c = cases.get(i);
-                if (suite != null) {
-                    System.err.printf(Locale.ROOT, "[%d/%d] %s %s %s ... ", i + 1, cases.size(), c.name(),
-                            c.dtype().label(), c.direction().label());
-                    System.err.flush();
-                }
-                BenchRunner.Result r = BenchRunner.run(dev, c, s);
-                if (suite != null) {
-                    System.err.printf(Locale.ROOT, "%.3f ms%n", r.medianMs());
-                }
-                System.out.println(BenchRunner.line(r));
-                results.add(r);
+            return bench(dev, cases, settings(), !noVerify, suite != null, json);
+        }
+    }
+
+    /**
+     * Times and verifies {@code cases} on {@code dev}: a line per case on stdout; a case whose result
+     * is wrong, or that throws, is a FAIL line (with the error) and gets no timing in the JSON. The
+     * other cases still run and are written. Returns 0, or 1 when any case failed.
+     */
+    static int bench(Dcnv4Device dev, List<BenchSpec> cases, BenchRunner.Settings s, boolean verify,
+                     boolean progress, Path json) throws IOException {
+        Verifier verifier = verify ? new Verifier() : null;
+        List<BenchRunner.Result> results = new ArrayList<>();
+        int failed = 0;
+        long start = System.nanoTime();
+        try {
+            double w = BenchRunner.warmCodePaths(dev, cases, s);
+            if (progress) {
+                System.err.printf(Locale.ROOT, "code paths warmed up on small problems in %.1f s%n", w);
             }
+        } catch (RuntimeException e) {
+            // the case that uses this path will fail with the same cause and say so
+            System.err.println("warm-up on a small problem failed: " + e);
+        }
+        for (int i = 0; i < cases.size(); i++) {
+            BenchSpec c = cases.get(i);
+            if (progress) {
+                System.err.printf(Locale.ROOT, "[%d/%d] %s %s %s ... ", i + 1, cases.size(), c.name(),
+                        c.dtype().label(), c.direction().label());
+                System.err.flush();
+            }
+            BenchRunner.Result r;
+            try {
+                r = BenchRunner.run(dev, c, s, verifier);
+            } catch (RuntimeException e) {
+                failed++;
+                fail(progress, c, e.getClass().getSimpleName() + ": " + e.getMessage());
+                continue;
+            }
+            if (!r.passed()) {
+                failed++;
+                fail(progress, c, String.format(Locale.ROOT, "wrong result: max relative error %.2e > tolerance "
+                        + "%.0e against the fp64 reference (image 0); timing %.3f ms discarded",
+                        r.check().maxRelErr(), r.check().tolerance(), r.medianMs()));
+                continue;
+            }
+            if (progress) {
+                System.err.printf(Locale.ROOT, "%.3f ms%n", r.medianMs());
+            }
+            System.out.println(BenchRunner.line(r));
+            results.add(r);
+        }
+        if (progress || failed > 0) {
+            System.err.printf(Locale.ROOT, "%d case(s) timed%s, %d failed, %.1f s%s%n", results.size(),
+                    verify ? " and verified" : " (NOT verified: --no-verify)", failed,
+                    (System.nanoTime() - start) / 1e9, verify ? String.format(Locale.ROOT,
+                            " (%.1f s of it in the fp64 reference)", verifier.referenceSeconds()) : "");
         }
         if (json != null) {
-            ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            m.writeValue(json.toFile(), BenchRunner.json(results, m));
+            BenchJson.write(results, json);
         }
-        return 0;
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static void fail(boolean progress, BenchSpec c, String why) {
+        if (progress) {
+            System.err.println("FAIL");
+        }
+        System.out.printf(Locale.ROOT, "FAIL %-8s %-16s G%-3d k%d s%d %s %-8s %s%n", c.name(), c.shapeText(),
+                c.groups(), c.kernel(), c.stride(), c.dtype().label(), c.direction().label(), why);
     }
 
     private List<BenchSpec> cases() {

@@ -1,5 +1,6 @@
 package dev.dcnv4.bench.cli;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -7,10 +8,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `dcnv4 bench` on a tiny shape with one run: exit status, and the JSON's required fields. */
@@ -23,7 +27,10 @@ class BenchCommandTest {
                 "--device", "java", "--threads", "2", "--backward", "--warmup-runs", "1", "--warmup-seconds", "0",
                 "--runs", "1", "--seconds", "0", "--json", json.toString());
         assertEquals(0, rc);
-        JsonNode root = new ObjectMapper().readTree(json.toFile());
+        JsonNode root = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .readTree(json.toFile());
+        String raw = Files.readString(json);
+        assertFalse(Pattern.compile("\\d[eE][-+]?\\d").matcher(raw).find(), "plain notation only: " + raw);
         JsonNode results = root.get("results");
         assertEquals(2, results.size());
         List<String> directions = List.of("forward", "backward");
@@ -42,6 +49,15 @@ class BenchCommandTest {
             assertEquals(2, r.get("threads").asInt());
             assertEquals(3, r.get("kernel").asInt());
             assertEquals(1, r.get("stride").asInt());
+            assertTrue(r.get("verified").asBoolean(), r.toString());
+            assertTrue(r.get("max_rel_err").asDouble() <= 8e-4, r.toString());
+            assertTrue(r.get("warmup_runs").asInt() >= 1, r.toString());
+            assertTrue(r.get("warmup_stable").isBoolean(), r.toString());
+            // written rounded: at most 4 significant digits
+            for (String f : List.of("median_ms", "min_ms", "gbps", "gflops")) {
+                String digits = r.get(f).decimalValue().unscaledValue().abs().toString();
+                assertTrue(digits.length() <= 4, f + " in " + r);
+            }
         }
     }
 
