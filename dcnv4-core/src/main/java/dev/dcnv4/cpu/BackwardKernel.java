@@ -4,6 +4,7 @@ import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.op.Dcnv4Config;
 import dev.dcnv4.op.Dcnv4Problem;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -55,6 +56,15 @@ final class BackwardKernel {
         offsetDim = c.paddedOffsetDim();
         scale = c.offsetScale();
         softmax = c.softmax();
+    }
+
+    /** The packed 16-lane tree ({@link #point}): rotations by 4, 2, 1 within 8-, 4-, 2-lane blocks. */
+    private static final VectorShuffle<Float> IN8 = blockRotation(8), IN4 = blockRotation(4), IN2 = blockRotation(2);
+    /** Lanes 8-15, and lanes 4-7. */
+    private static final VectorMask<Float> HIGH8 = VectorMask.fromLong(S, 0xFF00L), Z4 = VectorMask.fromLong(S, 0xF0L);
+
+    private static VectorShuffle<Float> blockRotation(int block) {
+        return VectorShuffle.fromOp(S, i -> (i & -block) | ((i + block / 2) & (block - 1)));
     }
 
     private static VectorShuffle<Float> rotation(int step) {
@@ -189,27 +199,40 @@ final class BackwardKernel {
         // lanes summed by a fixed pairwise tree of explicit vector adds (lane i + lane i+step), the same
         // in every JIT tier; reduceLanes is avoided because its order is unspecified
         // (constant shuffles, one guarded step per power of two: a list of shuffles cost 40% of the pass)
-        if (LANES >= 16) {
-            ax = ax.add(ax.rearrange(ROT8));
-            ay = ay.add(ay.rearrange(ROT8));
-            az = az.add(az.rearrange(ROT8));
+        if (LANES == 16) {
+            // the same tree with the three sums packed into one vector as lanes free up: x in lanes
+            // 0-7, y in 8-15 after the first step, z joins in lanes 4-7 after the second; shuffles
+            // rotate within 8-, then 4-, then 2-lane blocks. Every add pairs the same two partial sums
+            // as the unpacked tree below (float addition is commutative), so the sums are bit-identical,
+            // with 7 shuffles and 7 adds instead of 12 and 12
+            FloatVector xy = ax.add(ax.rearrange(ROT8)).blend(ay.add(ay.rearrange(ROT8)), HIGH8);
+            FloatVector zz = az.add(az.rearrange(ROT8));
+            xy = xy.add(xy.rearrange(IN8));                       // x 0-3 (again 4-7), y 8-11
+            zz = zz.add(zz.rearrange(IN8));                       // z 0-3 and 4-7
+            FloatVector r = xy.blend(zz, Z4);                     // x 0-3, z 4-7, y 8-11
+            r = r.add(r.rearrange(IN4));                          // x 0-1, z 4-5, y 8-9
+            r = r.add(r.rearrange(IN2));                          // x 0, z 4, y 8
+            sums[0] = r.lane(0);
+            sums[1] = r.lane(8);
+            sums[2] = r.lane(4);
+        } else {
+            if (LANES >= 8) {
+                ax = ax.add(ax.rearrange(ROT4));
+                ay = ay.add(ay.rearrange(ROT4));
+                az = az.add(az.rearrange(ROT4));
+            }
+            if (LANES >= 4) {
+                ax = ax.add(ax.rearrange(ROT2));
+                ay = ay.add(ay.rearrange(ROT2));
+                az = az.add(az.rearrange(ROT2));
+            }
+            ax = ax.add(ax.rearrange(ROT1));
+            ay = ay.add(ay.rearrange(ROT1));
+            az = az.add(az.rearrange(ROT1));
+            sums[0] = ax.lane(0);
+            sums[1] = ay.lane(0);
+            sums[2] = az.lane(0);
         }
-        if (LANES >= 8) {
-            ax = ax.add(ax.rearrange(ROT4));
-            ay = ay.add(ay.rearrange(ROT4));
-            az = az.add(az.rearrange(ROT4));
-        }
-        if (LANES >= 4) {
-            ax = ax.add(ax.rearrange(ROT2));
-            ay = ay.add(ay.rearrange(ROT2));
-            az = az.add(az.rearrange(ROT2));
-        }
-        ax = ax.add(ax.rearrange(ROT1));
-        ay = ay.add(ay.rearrange(ROT1));
-        az = az.add(az.rearrange(ROT1));
-        sums[0] = ax.lane(0);
-        sums[1] = ay.lane(0);
-        sums[2] = az.lane(0);
         if (vecEnd < d) {
             scalarTail(in, gradOut, partial, geo, k, vecEnd, d, goBase, sums);
         }
