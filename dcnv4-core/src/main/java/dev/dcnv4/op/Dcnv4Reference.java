@@ -19,6 +19,17 @@ public final class Dcnv4Reference {
     public record Gradients(double[] gradInput, double[] gradOffsetMask) {
     }
 
+    /** Forward on the (exactly widened) values of {@code data}. */
+    public static double[] forward(Dcnv4Data data) {
+        return forward(data.problem(), data.input().toDoubleArray(), data.offsetMask().toDoubleArray());
+    }
+
+    /** Backward on the (exactly widened) values of {@code data}, including its grad_output. */
+    public static Gradients backward(Dcnv4Data data) {
+        return backward(data.problem(), data.input().toDoubleArray(), data.offsetMask().toDoubleArray(),
+                data.gradOutput().toDoubleArray());
+    }
+
     /** Forward: returns the output (N, H_out, W_out, C). */
     public static double[] forward(Dcnv4Problem p, double[] input, double[] offsetMask) {
         checkSizes(p, input, offsetMask, null);

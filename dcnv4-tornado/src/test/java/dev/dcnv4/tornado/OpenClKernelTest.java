@@ -76,8 +76,7 @@ class OpenClKernelTest {
         try (Dcnv4Data data = Dcnv4Data.random(p, DType.FP32, 5, 4f);
              NativeArray gin = NativeArray.allocate(DType.FP32, p.inputSize());
              NativeArray gom = NativeArray.allocate(DType.FP32, p.offsetMaskSize())) {
-            Dcnv4Reference.Gradients g = Dcnv4Reference.backward(p, data.input().toDoubleArray(),
-                    data.offsetMask().toDoubleArray(), data.gradOutput().toDoubleArray());
+            Dcnv4Reference.Gradients g = Dcnv4Reference.backward(data);
             dev.deterministicBackward(true);
             try {
                 float[] first = null;

@@ -50,7 +50,7 @@ class TaskGraphTest {
                     .withPreCompilation().withProfiler().withWarmUpIterations(2)) {
                 TornadoExecutionResult r = plan.execute();
                 assertEquals(dev.id(), r.device().id());
-                double[] ref = Dcnv4Reference.forward(P, d.input().toDoubleArray(), d.offsetMask().toDoubleArray());
+                double[] ref = Dcnv4Reference.forward(d);
                 assertTrue(relError(out.toFloatArray(), ref) <= 1e-5);
                 var prof = r.profiler();
                 assertTrue(prof.kernelNanos() > 0 && prof.kernelBytes() > 0, prof.toString());
@@ -111,7 +111,7 @@ class TaskGraphTest {
                 assertEquals(0, r.profiler().bytesCopiedOut());
                 assertTrue(java.util.Arrays.equals(new float[out.getSize()], out.toFloatArray()), "not copied back yet");
                 r.transferToHost(out);
-                double[] ref = Dcnv4Reference.forward(P, d.input().toDoubleArray(), d.offsetMask().toDoubleArray());
+                double[] ref = Dcnv4Reference.forward(d);
                 assertTrue(relError(out.toFloatArray(), ref) <= 1e-5);
             }
         }
@@ -176,7 +176,7 @@ class TaskGraphTest {
         Dcnv4Device dev = OpenClTestSupport.device();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try (Dcnv4Data d = Dcnv4Data.random(P, DType.FP32, 6, 2f)) {
-            double[] ref = Dcnv4Reference.forward(P, d.input().toDoubleArray(), d.offsetMask().toDoubleArray());
+            double[] ref = Dcnv4Reference.forward(d);
             List<Future<Double>> errors = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 errors.add(pool.submit(() -> {
@@ -263,7 +263,7 @@ class TaskGraphTest {
                      .transferToHost(DataTransferMode.EVERY_EXECUTION, out).snapshot()).withDevice("java")) {
             assertEquals("java", plan.execute().device().id());
             assertTrue(relError(out.toFloatArray(),
-                    Dcnv4Reference.forward(P, d.input().toDoubleArray(), d.offsetMask().toDoubleArray())) <= 1e-5);
+                    Dcnv4Reference.forward(d)) <= 1e-5);
         }
     }
 }

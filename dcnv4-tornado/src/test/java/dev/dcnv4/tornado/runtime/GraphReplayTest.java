@@ -136,8 +136,7 @@ class GraphReplayTest {
                     data.input().setFloat(0, call * 0.25f);   // fresh input every call must be used
                     out.clear();
                     ex.executeWithGraph();
-                    double[] ref = Dcnv4Reference.forward(p, data.input().toDoubleArray(),
-                            data.offsetMask().toDoubleArray());
+                    double[] ref = Dcnv4Reference.forward(data);
                     for (int i = 0; i < ref.length; i++) {
                         assertEquals(ref[i], out.getFloat(i), 1e-5, "call " + call + " element " + i);
                     }

@@ -162,7 +162,7 @@ class PassPlanOnOpenClTest {
         Dcnv4Device device = OpenClTestSupport.device();
         Dcnv4Problem p = Dcnv4Problem.of(Dcnv4Config.builder().groups(2).groupChannels(8).build(), 2, 4, 4);
         try (Backend be = Backends.forDevice(device); Dcnv4Data data = Dcnv4Data.random(p, DType.FP32, 5, 2f)) {
-            double[] ref = Dcnv4Reference.forward(p, data.input().toDoubleArray(), data.offsetMask().toDoubleArray());
+            double[] ref = Dcnv4Reference.forward(data);
             List<LaunchConfig> cands = sample(LaunchCandidates.all(p, DType.FP32, Direction.FORWARD, 1024, false));
             LaunchTuner.Result r = LaunchTuner.select(cands, new LaunchTuner.Evaluator() {
                 @Override
