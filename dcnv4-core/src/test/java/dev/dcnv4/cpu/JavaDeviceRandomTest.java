@@ -1,6 +1,7 @@
 package dev.dcnv4.cpu;
 
 import dev.dcnv4.arrays.DType;
+import dev.dcnv4.golden.GoldenChecker;
 import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.op.Dcnv4Config;
 import dev.dcnv4.op.Dcnv4Data;
@@ -35,11 +36,7 @@ class JavaDeviceRandomTest {
     }
 
     static double tolerance(DType t) {
-        return switch (t) {
-            case FP32 -> 1e-5;
-            case FP16 -> 8e-4;
-            case BF16 -> 6e-3;
-        };
+        return GoldenChecker.tolerance(t);
     }
 
     static Dcnv4Problem randomProblem(SplittableRandom r) {

@@ -1,6 +1,7 @@
 package dev.dcnv4.tornado;
 
 import dev.dcnv4.arrays.DType;
+import dev.dcnv4.golden.GoldenChecker;
 import dev.dcnv4.device.Dcnv4Device;
 import dev.dcnv4.device.DeviceException;
 import dev.dcnv4.device.Devices;
@@ -29,20 +30,11 @@ public final class OpenClTestSupport {
 
     /** Tolerance of the golden protocol per storage type (max abs error / max abs expected). */
     public static double tolerance(DType t) {
-        return switch (t) {
-            case FP32 -> 1e-5;
-            case FP16 -> 8e-4;
-            case BF16 -> 6e-3;
-        };
+        return GoldenChecker.tolerance(t);
     }
 
-    /** max |a - e| / max |e| (max |e| taken as 1 when all expected values are 0). */
+    /** The golden protocol's error, max |a - e| / max |e| (absolute when all expected values are 0). */
     public static double relError(float[] actual, double[] expected) {
-        double maxErr = 0, maxRef = 0;
-        for (int i = 0; i < expected.length; i++) {
-            maxErr = Math.max(maxErr, Math.abs(actual[i] - expected[i]));
-            maxRef = Math.max(maxRef, Math.abs(expected[i]));
-        }
-        return maxErr / (maxRef == 0 ? 1 : maxRef);
+        return GoldenChecker.relativeError(actual, expected);
     }
 }

@@ -1,6 +1,7 @@
 package dev.dcnv4.tornado.drivers.cuda;
 
 import dev.dcnv4.arrays.DType;
+import dev.dcnv4.golden.GoldenChecker;
 import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.op.Dcnv4Data;
 import dev.dcnv4.op.Dcnv4Problem;
@@ -48,25 +49,12 @@ final class CudaTuning implements LaunchTuner.Evaluator {
 
     /** Tolerance on max|error| / max|expected| for results computed from {@code dtype} inputs. */
     static double tolerance(DType dtype) {
-        return switch (dtype) {
-            case FP32 -> 1e-5;
-            case FP16 -> 8e-4;
-            case BF16 -> 6e-3;
-        };
+        return GoldenChecker.tolerance(dtype);
     }
 
     /** max|actual - expected| / max|expected| (absolute error when expected is all zeros). */
     static double relativeError(double[] expected, NativeArray actual) {
-        double maxErr = 0, maxRef = 0;
-        for (int i = 0; i < expected.length; i++) {
-            double a = actual.getFloat(i);
-            double err = Math.abs(a - expected[i]);
-            if (!(err <= maxErr)) {
-                maxErr = Double.isNaN(err) ? Double.POSITIVE_INFINITY : err;
-            }
-            maxRef = Math.max(maxRef, Math.abs(expected[i]));
-        }
-        return maxRef == 0 ? maxErr : maxErr / maxRef;
+        return GoldenChecker.relativeError(actual.toFloatArray(), expected);
     }
 
     @Override
