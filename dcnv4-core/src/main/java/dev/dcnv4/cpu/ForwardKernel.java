@@ -33,11 +33,12 @@ final class ForwardKernel {
     static final int LANES = S.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
-    private final int positions, channels, groups, groupChannels, kPoints, offsetDim;
+    private final int positions, width, channels, groups, groupChannels, kPoints, offsetDim;
 
     ForwardKernel(Dcnv4Problem problem) {
         Dcnv4Config c = problem.config();
         positions = problem.positions();
+        width = problem.width();
         channels = c.channels();
         groups = c.groups();
         groupChannels = c.groupChannels();
@@ -73,7 +74,6 @@ final class ForwardKernel {
         Task(Dcnv4Problem problem, NativeArray input, NativeArray output, MemorySegment buffer) {
             Dcnv4Config c = problem.config();
             geo = new SamplingGeometry(problem, false);
-            geo.trackRows = input.dtype() != DType.FP32;
             omRow = new float[c.paddedOffsetDim()];
             halves = new short[omRow.length];
             rowFloats = (long) problem.width() * c.channels();
@@ -123,31 +123,33 @@ final class ForwardKernel {
      * @param output the caller's output
      */
     void run(int from, int to, Task task, NativeArray om, NativeArray output) {
-        int k3 = 3 * kPoints, d = groupChannels;
+        int d = groupChannels;
         SamplingGeometry geo = task.geo;
         MemorySegment in = task.in, stage = task.stage;
         MemorySegment out = stage == null ? output.getSegment() : stage;
         float[] omRow = task.omRow;
         boolean lazy = task.source != null;
+        long cs = 4L * channels, rs = cs * width;          // bytes to the right / lower neighbour
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
             Storage.read(om, pos * offsetDim, omRow, offsetDim, task.halves);   // whole padded row: full vectors
+            geo.compute(omRow, n, q);
+            if (lazy) {
+                task.widenRows();
+            }
             long posBase = stage == null ? 4L * pos * channels : 0;
             for (int g = 0; g < groups; g++) {
-                geo.compute(omRow, g * k3, n, q, g);
-                if (lazy) {
-                    task.widenRows();
-                }
+                int p0 = g * kPoints, p1 = p0 + kPoints;
                 long outBase = posBase + 4L * g * d;
                 int c = 0;
                 for (; c + 2 * LANES <= d; c += 2 * LANES) {
-                    vectorPair(in, geo, 4L * c, out, outBase + 4L * c);
+                    vectorPair(in, geo, p0, p1, 4L * c, cs, rs, out, outBase + 4L * c);
                 }
                 for (; c + LANES <= d; c += LANES) {
-                    vectorSingle(in, geo, 4L * c, out, outBase + 4L * c);
+                    vectorSingle(in, geo, p0, p1, 4L * c, cs, rs, out, outBase + 4L * c);
                 }
                 for (; c < d; c++) {
-                    out.set(Storage.F32, outBase + 4L * c, scalarChannel(in, geo, c));
+                    out.set(Storage.F32, outBase + 4L * c, scalarChannel(in, geo, p0, p1, c));
                 }
             }
             if (stage != null) {
@@ -157,33 +159,38 @@ final class ForwardKernel {
     }
 
     /**
-     * Channels [co/4, co/4 + 2*LANES) of the group: two accumulators share each point's geometry loads.
+     * Channels [co/4, co/4 + 2*LANES) of the group whose points are [from, to): two accumulators share
+     * each point's weights. A point with all four corners inside (state 2) needs only its first
+     * corner's index: the others are {@code cs} bytes to the right and {@code rs} bytes below.
      * Void on purpose: a vector returned from a method that is not inlined would be boxed.
      */
-    private static void vectorPair(MemorySegment in, SamplingGeometry geo, long co, MemorySegment out, long at) {
+    private static void vectorPair(MemorySegment in, SamplingGeometry geo, int from, int to, long co, long cs,
+                                   long rs, MemorySegment out, long at) {
         FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
         long co1 = co + 4L * LANES;
-        int[] state = geo.state;
-        for (int v = 0, kp = geo.points; v < kp; v++) {
-            int st = state[v];
+        int[] state = geo.state, c1 = geo.c1;
+        float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
+        for (int p = from; p < to; p++) {
+            int st = state[p];
             if (st == 0) {
-                continue;                        // invalid point (or padding lane): contributes nothing
+                continue;                        // invalid point: contributes nothing
             }
-            long o1 = 4L * geo.c1[v], o2 = 4L * geo.c2[v], o3 = 4L * geo.c3[v], o4 = 4L * geo.c4[v];
-            FloatVector w1 = FloatVector.broadcast(S, geo.w1[v]), w2 = FloatVector.broadcast(S, geo.w2[v]);
-            FloatVector w3 = FloatVector.broadcast(S, geo.w3[v]), w4 = FloatVector.broadcast(S, geo.w4[v]);
-            FloatVector m = FloatVector.broadcast(S, geo.m[v]);
+            FloatVector w1 = FloatVector.broadcast(S, w1s[p]), w2 = FloatVector.broadcast(S, w2s[p]);
+            FloatVector w3 = FloatVector.broadcast(S, w3s[p]), w4 = FloatVector.broadcast(S, w4s[p]);
+            FloatVector m = FloatVector.broadcast(S, ms[p]);
             FloatVector a1, a2, a3, a4, b1, b2, b3, b4;
             if (st == 2) {
+                long o1 = 4L * c1[p], o3 = o1 + rs;
                 a1 = FloatVector.fromMemorySegment(S, in, o1 + co, ORDER);
-                a2 = FloatVector.fromMemorySegment(S, in, o2 + co, ORDER);
+                a2 = FloatVector.fromMemorySegment(S, in, o1 + cs + co, ORDER);
                 a3 = FloatVector.fromMemorySegment(S, in, o3 + co, ORDER);
-                a4 = FloatVector.fromMemorySegment(S, in, o4 + co, ORDER);
+                a4 = FloatVector.fromMemorySegment(S, in, o3 + cs + co, ORDER);
                 b1 = FloatVector.fromMemorySegment(S, in, o1 + co1, ORDER);
-                b2 = FloatVector.fromMemorySegment(S, in, o2 + co1, ORDER);
+                b2 = FloatVector.fromMemorySegment(S, in, o1 + cs + co1, ORDER);
                 b3 = FloatVector.fromMemorySegment(S, in, o3 + co1, ORDER);
-                b4 = FloatVector.fromMemorySegment(S, in, o4 + co1, ORDER);
+                b4 = FloatVector.fromMemorySegment(S, in, o3 + cs + co1, ORDER);
             } else {
+                long o1 = 4L * c1[p], o2 = 4L * geo.c2[p], o3 = 4L * geo.c3[p], o4 = 4L * geo.c4[p];
                 FloatVector z = FloatVector.zero(S);
                 a1 = o1 < 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co, ORDER);
                 a2 = o2 < 0 ? z : FloatVector.fromMemorySegment(S, in, o2 + co, ORDER);
@@ -209,44 +216,54 @@ final class ForwardKernel {
     }
 
     /** Channels [c, c + LANES) of the group, same order. */
-    private static void vectorSingle(MemorySegment in, SamplingGeometry geo, long co, MemorySegment out, long at) {
+    private static void vectorSingle(MemorySegment in, SamplingGeometry geo, int from, int to, long co, long cs,
+                                     long rs, MemorySegment out, long at) {
         FloatVector acc = FloatVector.zero(S);
-        int[] state = geo.state;
-        for (int v = 0, kp = geo.points; v < kp; v++) {
-            int st = state[v];
+        int[] state = geo.state, c1 = geo.c1;
+        for (int p = from; p < to; p++) {
+            int st = state[p];
             if (st == 0) {
                 continue;
             }
-            long o1 = 4L * geo.c1[v], o2 = 4L * geo.c2[v], o3 = 4L * geo.c3[v], o4 = 4L * geo.c4[v];
-            FloatVector z = FloatVector.zero(S);
-            FloatVector a1 = o1 < 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co, ORDER);
-            FloatVector a2 = o2 < 0 ? z : FloatVector.fromMemorySegment(S, in, o2 + co, ORDER);
-            FloatVector a3 = o3 < 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co, ORDER);
-            FloatVector a4 = o4 < 0 ? z : FloatVector.fromMemorySegment(S, in, o4 + co, ORDER);
-            FloatVector t = a2.mul(geo.w2[v]);
-            t = a1.fma(FloatVector.broadcast(S, geo.w1[v]), t);
-            t = a3.fma(FloatVector.broadcast(S, geo.w3[v]), t);
-            t = a4.fma(FloatVector.broadcast(S, geo.w4[v]), t);
-            acc = t.fma(FloatVector.broadcast(S, geo.m[v]), acc);
+            FloatVector a1, a2, a3, a4;
+            if (st == 2) {
+                long o1 = 4L * c1[p] + co, o3 = o1 + rs;
+                a1 = FloatVector.fromMemorySegment(S, in, o1, ORDER);
+                a2 = FloatVector.fromMemorySegment(S, in, o1 + cs, ORDER);
+                a3 = FloatVector.fromMemorySegment(S, in, o3, ORDER);
+                a4 = FloatVector.fromMemorySegment(S, in, o3 + cs, ORDER);
+            } else {
+                long o1 = 4L * c1[p], o2 = 4L * geo.c2[p], o3 = 4L * geo.c3[p], o4 = 4L * geo.c4[p];
+                FloatVector z = FloatVector.zero(S);
+                a1 = o1 < 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co, ORDER);
+                a2 = o2 < 0 ? z : FloatVector.fromMemorySegment(S, in, o2 + co, ORDER);
+                a3 = o3 < 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co, ORDER);
+                a4 = o4 < 0 ? z : FloatVector.fromMemorySegment(S, in, o4 + co, ORDER);
+            }
+            FloatVector t = a2.mul(geo.w2[p]);
+            t = a1.fma(FloatVector.broadcast(S, geo.w1[p]), t);
+            t = a3.fma(FloatVector.broadcast(S, geo.w3[p]), t);
+            t = a4.fma(FloatVector.broadcast(S, geo.w4[p]), t);
+            acc = t.fma(FloatVector.broadcast(S, geo.m[p]), acc);
         }
         acc.intoMemorySegment(out, at, ORDER);
     }
 
     /** One channel {@code c} of the group (the tail past the last full vector), same order. */
-    private static float scalarChannel(MemorySegment in, SamplingGeometry geo, int c) {
+    private static float scalarChannel(MemorySegment in, SamplingGeometry geo, int from, int to, int c) {
         float acc = 0f;
         int[] state = geo.state;
-        for (int v = 0, kp = geo.points; v < kp; v++) {
-            if (state[v] == 0) {
+        for (int p = from; p < to; p++) {
+            if (state[p] == 0) {
                 continue;
             }
-            float v1 = value(in, geo.c1[v], c), v2 = value(in, geo.c2[v], c);
-            float v3 = value(in, geo.c3[v], c), v4 = value(in, geo.c4[v], c);
-            float t = geo.w2[v] * v2;
-            t = Math.fma(geo.w1[v], v1, t);
-            t = Math.fma(geo.w3[v], v3, t);
-            t = Math.fma(geo.w4[v], v4, t);
-            acc = Math.fma(geo.m[v], t, acc);
+            float v1 = value(in, geo.c1[p], c), v2 = value(in, geo.c2[p], c);
+            float v3 = value(in, geo.c3[p], c), v4 = value(in, geo.c4[p], c);
+            float t = geo.w2[p] * v2;
+            t = Math.fma(geo.w1[p], v1, t);
+            t = Math.fma(geo.w3[p], v3, t);
+            t = Math.fma(geo.w4[p], v4, t);
+            acc = Math.fma(geo.m[p], t, acc);
         }
         return acc;
     }

@@ -122,10 +122,11 @@ public final class JavaDevice implements Dcnv4Device {
         boolean[][] touched = new boolean[chunks][rows];
         BackwardKernel kernel = new BackwardKernel(problem);
         int offsetDim = problem.config().paddedOffsetDim();
+        int points = problem.config().points() * problem.config().groups();
         pool.runChunks(chunks, k -> {
             int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
             kernel.run(from, to, in, om, go, partial[k], touched[k], gradOffsetMask,
-                    new SamplingGeometry(problem, true), new BackwardKernel.Rows(offsetDim));
+                    new SamplingGeometry(problem, true), new BackwardKernel.Rows(offsetDim, points));
         });
         // sum the chunks' rows in chunk order (fixed, so bit-reproducible), in parallel over rows
         boolean direct = gradInput.dtype() == DType.FP32;

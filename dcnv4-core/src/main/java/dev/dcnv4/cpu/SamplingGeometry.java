@@ -9,16 +9,19 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The group-level reuse of DCNv4 on the CPU: for one (output position, group) it turns the group's
- * 3K offset_mask numbers into the K sampling points' bilinear data once, so that the kernels can
- * then apply them to all D channels of the group with vector instructions.
+ * The group-level reuse of DCNv4 on the CPU: for one output position it turns the 3K offset_mask
+ * numbers of every group into the bilinear data of the group's K sampling points, once, so that the
+ * kernels can then apply them to all D channels of the group with vector instructions.
  *
- * <p>The K points are themselves processed {@code LANES} at a time with the Vector API (one vector
- * of points for a 3x3 kernel with 512-bit vectors). Per point k it leaves in arrays indexed by k:
- * {@link #state} (0 invalid, 1 valid with a corner outside the image, 2 all four corners inside),
- * the four corner element indices into the input (channel 0 of the group; -1 outside), the four
- * bilinear weights, the fractions lx/ly and complements hx/hy (for the backward) and the
- * modulation weight (after the softmax in softmax mode).
+ * <p>All G*K points of the position are computed together, {@code LANES} at a time: point
+ * {@code p = g*K + k} (group g, point k of section 2.2's order) sits in lane {@code p % LANES}, and
+ * its offsets and weight are gathered from the position's offset_mask row (x at {@code g*3K + 2k},
+ * y next to it, weight at {@code g*3K + 2K + k}), so 36 points (G = 4, 3x3) take three 16-lane
+ * vectors instead of four vectors with 9 of 16 lanes used. Per point p it leaves, in arrays indexed
+ * by p: {@link #state} (0 invalid, 1 valid with a corner outside the image, 2 all four corners
+ * inside), the four corner element indices into the input (channel 0 of the group; -1 outside; for
+ * state 2 the others follow from {@link #c1}: +C, +W*C, +W*C+C), the four bilinear weights, the
+ * modulation weight (after the softmax in softmax mode) and, for the backward, lx/ly/hx/hy.
  *
  * <p>Arithmetic is binary32 in exactly the order of docs/dcnv4-semantics.md 2.1 and 2.4, lanewise:
  * the fused window origin {@code bx = fma(-halfw, s, p0x)}, then {@code x = fma(i*dw + offx, s, bx)},
@@ -31,33 +34,32 @@ final class SamplingGeometry {
     private static final VectorSpecies<Integer> I = (VectorSpecies<Integer>) S.withLanes(int.class);
     private static final int LANES = S.length();
 
-    /** K, the number of points (the arrays below are longer: padded to the vector length). */
-    final int points;
-    private final int kPoints, height, width, channels, groupChannels, outWidth;
+    /** K (points per group) and G*K (points per position); the arrays below are padded to LANES. */
+    final int kPoints, count;
+    private final int padded, groups, height, width, channels, groupChannels, outWidth;
     private final int halfW, halfH, padW, padH, strideW, strideH;
     private final float scale;
     private final boolean softmax;
-    /** (float)(i*dw) and (float)(j*dh) of point k: kernel column i outer, row j inner, centre skipped. */
+    /** Per lane p: (float)(i*dw), (float)(j*dh) of its point; element offset g*D of its group. */
     private final float[] gridX, gridY;
-    /** This call's offsets, de-interleaved from the (x, y) pairs. */
+    private final int[] groupBase;
+    /** Per lane p: where its x offset, y offset and weight sit in the offset_mask row (0 for padding lanes). */
+    final int[] slotX, slotY, slotM;
+
+    /** This call's offsets in lane order. */
     private final float[] offX, offY;
 
-    /** Per point k (arrays padded to a multiple of the vector length). */
+    /** Per point p. */
     final int[] state, c1, c2, c3, c4;
-    /**
-     * Input row n*H + y0 of the upper corners (the lower corners are on the next row): the backward
-     * zeroes its grad_input rows by it (filled in for the backward only).
-     */
-    final int[] row;
-    final float[] w1, w2, w3, w4, lx, ly, hx, hy, m;
+    final float[] w1, w2, w3, w4, m;
+    /** Backward only: the fractions and their complements. */
+    final float[] lx, ly, hx, hy;
 
     /**
-     * With {@code trackRows}: the first and last input row (n*H + y) that the valid points read, both
-     * inclusive; {@code firstRow > lastRow} when no point is valid.
+     * The first and last input row (n*H + y) that the valid points read, both inclusive;
+     * {@code firstRow > lastRow} when no point is valid.
      */
     int firstRow, lastRow;
-    /** Whether {@link #firstRow}/{@link #lastRow} are computed (the fp16/bf16 forward's lazy widening). */
-    boolean trackRows;
 
     /** Whether lx/ly/hx/hy are filled in (the backward needs them, the forward does not). */
     private final boolean forBackward;
@@ -66,7 +68,8 @@ final class SamplingGeometry {
         this.forBackward = forBackward;
         Dcnv4Config c = problem.config();
         kPoints = c.points();
-        points = kPoints;
+        groups = c.groups();
+        count = kPoints * groups;
         height = problem.height();
         width = problem.width();
         channels = c.channels();
@@ -80,18 +83,30 @@ final class SamplingGeometry {
         strideH = c.strideH();
         scale = c.offsetScale();
         softmax = c.softmax();
-        int padded = (kPoints + LANES - 1) / LANES * LANES;
+        padded = (count + LANES - 1) / LANES * LANES;
         gridX = new float[padded];
         gridY = new float[padded];
-        int k = 0;
-        for (int i = 0; i < c.kernelW(); i++) {
-            for (int j = 0; j < c.kernelH(); j++) {
-                if (c.removeCenter() && i == c.kernelW() / 2 && j == c.kernelH() / 2) {
-                    continue;
+        groupBase = new int[padded];
+        slotX = new int[padded];
+        slotY = new int[padded];
+        slotM = new int[padded];
+        int k3 = 3 * kPoints;
+        for (int g = 0; g < c.groups(); g++) {
+            int k = 0;
+            for (int i = 0; i < c.kernelW(); i++) {
+                for (int j = 0; j < c.kernelH(); j++) {
+                    if (c.removeCenter() && i == c.kernelW() / 2 && j == c.kernelH() / 2) {
+                        continue;
+                    }
+                    int p = g * kPoints + k;
+                    gridX[p] = (float) (i * c.dilationW());
+                    gridY[p] = (float) (j * c.dilationH());
+                    groupBase[p] = g * groupChannels;
+                    slotX[p] = g * k3 + 2 * k;
+                    slotY[p] = g * k3 + 2 * k + 1;
+                    slotM[p] = g * k3 + 2 * kPoints + k;
+                    k++;
                 }
-                gridX[k] = (float) (i * c.dilationW());
-                gridY[k] = (float) (j * c.dilationH());
-                k++;
             }
         }
         offX = new float[padded];
@@ -101,46 +116,46 @@ final class SamplingGeometry {
         c2 = new int[padded];
         c3 = new int[padded];
         c4 = new int[padded];
-        row = new int[padded];
         w1 = new float[padded];
         w2 = new float[padded];
         w3 = new float[padded];
         w4 = new float[padded];
-        lx = new float[padded];
-        ly = new float[padded];
-        hx = new float[padded];
-        hy = new float[padded];
         m = new float[padded];
+        int back = forBackward ? padded : 0;
+        lx = new float[back];
+        ly = new float[back];
+        hx = new float[back];
+        hy = new float[back];
     }
 
     /**
-     * Computes the points of group {@code g} at output position ({@code n}, {@code q}) from the group's
-     * 3K numbers {@code om[base .. base+3K)} (2K offsets as (x, y) pairs, then K weights).
+     * Computes every point of output position ({@code n}, {@code q}) from the position's offset_mask
+     * row {@code om} (fp32, at least {@link Dcnv4Config#paddedOffsetDim()} long).
      */
-    void compute(float[] om, int base, int n, int q, int g) {
-        int kp = kPoints;
+    void compute(float[] om, int n, int q) {
         int yo = q / outWidth, xo = q - yo * outWidth;
-        for (int k = 0; k < kp; k++) {
-            offX[k] = om[base + 2 * k];
-            offY[k] = om[base + 2 * k + 1];
-        }
-        System.arraycopy(om, base + 2 * kp, m, 0, kp);
-        if (softmax) {
-            softmax(m, kp);
-        }
         FloatVector bx = FloatVector.broadcast(S, Math.fma(-(float) halfW, scale, (float) (halfW - padW + xo * strideW)));
         FloatVector by = FloatVector.broadcast(S, Math.fma(-(float) halfH, scale, (float) (halfH - padH + yo * strideH)));
         FloatVector s = FloatVector.broadcast(S, scale), one = FloatVector.broadcast(S, 1f);
-        int rowStride = width * channels;
-        int imageBase = n * height * rowStride + g * groupChannels;
+        int rowStride = width * channels, imageRow = n * height;
+        int imageBase = imageRow * rowStride;
         IntVector minus1 = IntVector.broadcast(I, -1);
-        int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;     // min/max of row over the valid points
-        for (int k0 = 0; k0 < kp; k0 += LANES) {
-            FloatVector x = FloatVector.fromArray(S, gridX, k0).add(FloatVector.fromArray(S, offX, k0)).fma(s, bx);
-            FloatVector y = FloatVector.fromArray(S, gridY, k0).add(FloatVector.fromArray(S, offY, k0)).fma(s, by);
+        // de-interleave the offsets into lane order (scalar: vector gathers measured 4x slower here)
+        for (int g = 0, p = 0, b = 0; g < groups; g++, b += 3 * kPoints) {
+            for (int k = 0; k < kPoints; k++, p++) {
+                offX[p] = om[b + 2 * k];
+                offY[p] = om[b + 2 * k + 1];
+            }
+            System.arraycopy(om, b + 2 * kPoints, m, p - kPoints, kPoints);
+        }
+        // lanewise min/max of y0 over the valid points, reduced once after the loop
+        IntVector loV = IntVector.broadcast(I, Integer.MAX_VALUE), hiV = IntVector.broadcast(I, Integer.MIN_VALUE);
+        for (int p0 = 0; p0 < count; p0 += LANES) {
+            FloatVector x = FloatVector.fromArray(S, gridX, p0).add(FloatVector.fromArray(S, offX, p0)).fma(s, bx);
+            FloatVector y = FloatVector.fromArray(S, gridY, p0).add(FloatVector.fromArray(S, offY, p0)).fma(s, by);
             VectorMask<Float> valid = x.compare(VectorOperators.GT, -1f).and(y.compare(VectorOperators.GT, -1f))
                     .and(x.compare(VectorOperators.LT, (float) width)).and(y.compare(VectorOperators.LT, (float) height))
-                    .and(S.indexInRange(k0, kp));
+                    .and(S.indexInRange(p0, count));
             // floor of a number > -1: truncate toward zero, then step down where that rounded up
             IntVector xt = (IntVector) x.convert(VectorOperators.F2I, 0);
             IntVector yt = (IntVector) y.convert(VectorOperators.F2I, 0);
@@ -151,60 +166,62 @@ final class SamplingGeometry {
             FloatVector fx = x.sub(xtf.sub(1f, xDown)), fy = y.sub(ytf.sub(1f, yDown));     // exact
             FloatVector gx = one.sub(fx), gy = one.sub(fy);
             if (forBackward) {
-                fx.intoArray(lx, k0);
-                fy.intoArray(ly, k0);
-                gx.intoArray(hx, k0);
-                gy.intoArray(hy, k0);
+                fx.intoArray(lx, p0);
+                fy.intoArray(ly, p0);
+                gx.intoArray(hx, p0);
+                gy.intoArray(hy, p0);
             }
-            IntVector rows = y0.add(n * height);
-            if (forBackward) {
-                rows.intoArray(row, k0);
-            }
-            gy.mul(gx).intoArray(w1, k0);
-            gy.mul(fx).intoArray(w2, k0);
-            fy.mul(gx).intoArray(w3, k0);
-            fy.mul(fx).intoArray(w4, k0);
+            gy.mul(gx).intoArray(w1, p0);
+            gy.mul(fx).intoArray(w2, p0);
+            fy.mul(gx).intoArray(w3, p0);
+            fy.mul(fx).intoArray(w4, p0);
             VectorMask<Integer> ok = valid.cast(I);
-            if (trackRows) {
-                VectorMask<Integer> invalid = ok.not();
-                lo = Math.min(lo, rows.blend(Integer.MAX_VALUE, invalid).reduceLanes(VectorOperators.MIN));
-                hi = Math.max(hi, rows.blend(Integer.MIN_VALUE, invalid).reduceLanes(VectorOperators.MAX));
-            }
+            VectorMask<Integer> invalid = ok.not();
+            loV = loV.min(y0.blend(Integer.MAX_VALUE, invalid));
+            hiV = hiV.max(y0.blend(Integer.MIN_VALUE, invalid));
             VectorMask<Integer> top = y0.compare(VectorOperators.GE, 0).and(ok);
             VectorMask<Integer> bottom = y0.compare(VectorOperators.LT, height - 1).and(ok);
             VectorMask<Integer> left = x0.compare(VectorOperators.GE, 0);
             VectorMask<Integer> right = x0.compare(VectorOperators.LT, width - 1);
-            IntVector i1 = y0.mul(rowStride).add(x0.mul(channels)).add(imageBase);
+            IntVector i1 = y0.mul(rowStride).add(x0.mul(channels)).add(IntVector.fromArray(I, groupBase, p0))
+                    .add(imageBase);
             IntVector i3 = i1.add(rowStride);
-            minus1.blend(i1, top.and(left)).intoArray(c1, k0);
-            minus1.blend(i1.add(channels), top.and(right)).intoArray(c2, k0);
-            minus1.blend(i3, bottom.and(left)).intoArray(c3, k0);
-            minus1.blend(i3.add(channels), bottom.and(right)).intoArray(c4, k0);
+            minus1.blend(i1, top.and(left)).intoArray(c1, p0);
+            minus1.blend(i1.add(channels), top.and(right)).intoArray(c2, p0);
+            minus1.blend(i3, bottom.and(left)).intoArray(c3, p0);
+            minus1.blend(i3.add(channels), bottom.and(right)).intoArray(c4, p0);
             IntVector st = IntVector.zero(I).blend(1, ok).blend(2, top.and(bottom).and(left).and(right));
-            st.intoArray(state, k0);
+            st.intoArray(state, p0);
         }
-        // rows read: the upper corners' row where y0 >= 0, the lower corners' (row + 1) where y0 + 1 < H
-        firstRow = Math.max(lo, n * height);
-        lastRow = Math.min(hi + 1, n * height + height - 1);
+        if (softmax) {
+            for (int p = 0; p < count; p += kPoints) {
+                softmax(m, p, kPoints);
+            }
+        }
+        int lo = loV.reduceLanes(VectorOperators.MIN), hi = hiV.reduceLanes(VectorOperators.MAX);
+        // rows read: the upper corners' row where y0 >= 0, the lower corners' (y0 + 1) where y0 + 1 < H
         if (lo > hi) {
             firstRow = 0;
             lastRow = -1;
+        } else {
+            firstRow = imageRow + Math.max(lo, 0);
+            lastRow = imageRow + Math.min(hi + 1, height - 1);
         }
     }
 
-    /** Section 2.5: max, then sequential sum of exp(m - max), then true division. */
-    private static void softmax(float[] w, int kp) {
+    /** Section 2.5 on w[from .. from+kp): max, then sequential sum of exp(m - max), then true division. */
+    private static void softmax(float[] w, int from, int kp) {
         float mx = Float.NEGATIVE_INFINITY;
-        for (int k = 0; k < kp; k++) {
+        for (int k = from; k < from + kp; k++) {
             mx = Math.max(mx, w[k]);
         }
         float sum = 0f;
-        for (int k = 0; k < kp; k++) {
+        for (int k = from; k < from + kp; k++) {
             float e = (float) Math.exp(w[k] - mx);
             w[k] = e;
             sum += e;
         }
-        for (int k = 0; k < kp; k++) {
+        for (int k = from; k < from + kp; k++) {
             w[k] = w[k] / sum;
         }
     }
