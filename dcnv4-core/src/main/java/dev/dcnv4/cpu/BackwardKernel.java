@@ -50,19 +50,23 @@ final class BackwardKernel {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     /**
-     * Where a point's four corner sums sit in its 16-float block of {@link Rows#sums}: the packed
-     * 16-lane tree leaves S1 in lane 0, S3 in lane 4, S2 in lane 8 and S4 in lane 12.
+     * The packed lane tree that sums the lanes of the four corner-sum vectors S1..S4 of a point with
+     * fixed pairings (never {@code reduceLanes}, whose order is unspecified), for L = 4, 8 or 16 lanes:
+     * <pre>
+     *   a = (S1 + rot_L/2 S1) | (S2 + rot_L/2 S2)     S1 partials in the lower half, S2 in the upper
+     *   b = (S3 + rot_L/2 S3) | (S4 + rot_L/2 S4)
+     *   a, b += rotation by L/4 within halves;  r = a with b's second and fourth quarters
+     *   r += rotation by 2 within 4-lane blocks (L = 16), by 1 within 2-lane blocks (L >= 8)
+     * </pre>
+     * leaving S1 in lane 0, S3 in lane L/4, S2 in lane L/2 and S4 in lane 3L/4: 8 shuffles, 8 adds
+     * and 3 blends for 16 lanes, instead of 16 and 16 for four separate trees. {@code r} is stored
+     * whole into the point's 16-float block of {@link Rows#sums}.
      */
-    private static final int AT1 = 0, AT2 = 8, AT3 = 4, AT4 = 12, BLOCK = 16;
-
-    /** The packed tree: lane i takes lane (i + 8) mod 16; rotations by 4, 2, 1 within 8-, 4-, 2-lane blocks. */
-    private static final VectorShuffle<Float> ROT8 = rotation(Math.min(8, LANES / 2)),
-            IN8 = blockRotation(8), IN4 = blockRotation(4), IN2 = blockRotation(2);
-    /** Lanes 8-15; lanes 4-7 and 12-15. */
-    private static final VectorMask<Float> HIGH8 = VectorMask.fromLong(S, 0xFF00L), Z4 = VectorMask.fromLong(S, 0xF0F0L);
-    /** Rotations for the plain tree of narrower vectors (lane i takes lane i + step). */
-    private static final VectorShuffle<Float> ROT4 = rotation(4 % LANES), ROT2 = rotation(2 % LANES),
-            ROT1 = rotation(1);
+    private static final int AT1 = 0, AT2 = LANES / 2, AT3 = LANES / 4, AT4 = 3 * LANES / 4, BLOCK = 16;
+    private static final VectorShuffle<Float> HALF = rotation(LANES / 2), IN_HALF = blockRotation(LANES / 2),
+            IN4 = blockRotation(4), IN2 = blockRotation(2);
+    private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, ((1L << LANES) - 1) & -(1L << (LANES / 2))),
+            SECOND_QUARTERS = VectorMask.fromLong(S, quarters());
 
     private final int positions, width, channels, groups, groupChannels, kPoints, offsetDim;
     private final float scale;
@@ -87,6 +91,15 @@ final class BackwardKernel {
     private static VectorShuffle<Float> blockRotation(int block) {
         int b = Math.min(block, LANES);
         return VectorShuffle.fromOp(S, i -> (i & -b) | ((i + b / 2) & (b - 1)));
+    }
+
+    /** Lanes [L/4, L/2) and [3L/4, L). */
+    private static long quarters() {
+        long q = 0;
+        for (int i = 0; i < LANES; i++) {
+            q |= (i / (LANES / 4)) % 2 == 1 ? 1L << i : 0;
+        }
+        return q;
     }
 
     private static VectorShuffle<Float> rotation(int step) {
@@ -142,11 +155,21 @@ final class BackwardKernel {
                     touched[r] = true;
                 }
             }
+            float[] sums = rows.sums;
             for (int g = 0; g < groups; g++) {
-                long goBase = 4L * ((long) pos * channels + (long) g * d);
-                for (int p = g * kPoints, end = p + kPoints; p < end; p++) {
-                    if (geo.state[p] != 0) {
-                        point(in, gradOut, partial, geo, p, goBase, cs, rs, rows.sums);
+                long go = 4L * ((long) pos * channels + (long) g * d);
+                int p0 = g * kPoints, p1 = p0 + kPoints, c = 0;
+                for (; c + 2 * LANES <= d; c += 2 * LANES) {
+                    pairPass(in, gradOut, partial, geo, p0, p1, go, 4L * c, cs, rs, sums, c == 0);
+                }
+                for (; c + LANES <= d; c += LANES) {
+                    singlePass(in, gradOut, partial, geo, p0, p1, go, 4L * c, cs, rs, sums, c == 0);
+                }
+                if (c < d) {
+                    for (int p = p0; p < p1; p++) {
+                        if (geo.state[p] != 0) {
+                            scalarTail(in, gradOut, partial, geo, p, c, d, go, sums, BLOCK * p, c == 0);
+                        }
                     }
                 }
             }
@@ -156,106 +179,187 @@ final class BackwardKernel {
     }
 
     /**
-     * One valid point p: scatter {@code (t*m)*w_j} into grad_input and accumulate the corner sums
-     * S1..S4 over the group's channels into {@code sums[16p ..]} (see {@link #AT1}). All vector work
-     * stays inside this method (a vector passed to or returned from a call that is not inlined is
-     * boxed); channels past the last full vector go through {@link #scalarTail}.
+     * Channels [co/4, co/4 + 2*LANES) of the group's points [from, to): per valid point, scatter
+     * {@code (t*m)*w_j} into grad_input and sum {@code t*v_j} over these channels into four vectors,
+     * whose lanes the packed tree adds up; the four sums are stored ({@code first}) or added into the
+     * point's block of {@code sums} (see {@link #AT1}). The point loop is inside and the channel count
+     * fixed so that the JIT keeps the pass straight-line per point; all vector work stays inside this
+     * method (a vector passed to or returned from a call that is not inlined is boxed).
      */
-    private void point(MemorySegment in, MemorySegment gradOut, MemorySegment partial, SamplingGeometry geo, int p,
-                       long goBase, long cs, long rs, float[] sums) {
-        int d = groupChannels, vecEnd = d - d % LANES;
+    private static void pairPass(MemorySegment in, MemorySegment gradOut, MemorySegment partial, SamplingGeometry geo,
+                                 int from, int to, long go, long co, long cs, long rs, float[] sums, boolean first) {
+        long co1 = co + 4L * LANES;
+        FloatVector t0 = FloatVector.fromMemorySegment(S, gradOut, go + co, ORDER);
+        FloatVector t1 = FloatVector.fromMemorySegment(S, gradOut, go + co1, ORDER);
+        int[] state = geo.state, c1 = geo.c1;
+        float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
+        for (int p = from; p < to; p++) {
+            int st = state[p];
+            if (st == 0) {
+                continue;                    // invalid: no gradient at all
+            }
+            if (st == 1) {                   // a corner outside: rare, and its own method keeps this one small
+                pairBorder(in, gradOut, partial, geo, p, go, co, sums, first);
+                continue;
+            }
+            FloatVector w1 = FloatVector.broadcast(S, w1s[p]), w2 = FloatVector.broadcast(S, w2s[p]);
+            FloatVector w3 = FloatVector.broadcast(S, w3s[p]), w4 = FloatVector.broadcast(S, w4s[p]);
+            FloatVector m = FloatVector.broadcast(S, ms[p]);
+            FloatVector tm0 = t0.mul(m), tm1 = t1.mul(m);
+            // all four corners inside: the others are cs bytes right and rs bytes below the first
+            long o1 = 4L * c1[p], o2 = o1 + cs, o3 = o1 + rs, o4 = o3 + cs;
+            FloatVector s1 = t1.fma(FloatVector.fromMemorySegment(S, in, o1 + co1, ORDER),
+                    t0.mul(FloatVector.fromMemorySegment(S, in, o1 + co, ORDER)));
+            FloatVector s2 = t1.fma(FloatVector.fromMemorySegment(S, in, o2 + co1, ORDER),
+                    t0.mul(FloatVector.fromMemorySegment(S, in, o2 + co, ORDER)));
+            FloatVector s3 = t1.fma(FloatVector.fromMemorySegment(S, in, o3 + co1, ORDER),
+                    t0.mul(FloatVector.fromMemorySegment(S, in, o3 + co, ORDER)));
+            FloatVector s4 = t1.fma(FloatVector.fromMemorySegment(S, in, o4 + co1, ORDER),
+                    t0.mul(FloatVector.fromMemorySegment(S, in, o4 + co, ORDER)));
+            // grad_input[corner] += (t*m)*w (helper methods would not be inlined: "uses too much stack")
+            tm0.fma(w1, FloatVector.fromMemorySegment(S, partial, o1 + co, ORDER)).intoMemorySegment(partial, o1 + co, ORDER);
+            tm1.fma(w1, FloatVector.fromMemorySegment(S, partial, o1 + co1, ORDER)).intoMemorySegment(partial, o1 + co1, ORDER);
+            tm0.fma(w2, FloatVector.fromMemorySegment(S, partial, o2 + co, ORDER)).intoMemorySegment(partial, o2 + co, ORDER);
+            tm1.fma(w2, FloatVector.fromMemorySegment(S, partial, o2 + co1, ORDER)).intoMemorySegment(partial, o2 + co1, ORDER);
+            tm0.fma(w3, FloatVector.fromMemorySegment(S, partial, o3 + co, ORDER)).intoMemorySegment(partial, o3 + co, ORDER);
+            tm1.fma(w3, FloatVector.fromMemorySegment(S, partial, o3 + co1, ORDER)).intoMemorySegment(partial, o3 + co1, ORDER);
+            tm0.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co, ORDER)).intoMemorySegment(partial, o4 + co, ORDER);
+            tm1.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co1, ORDER)).intoMemorySegment(partial, o4 + co1, ORDER);
+            // the lane sums by the packed tree (see AT1), stored or added into the point's block
+            FloatVector a = s1.add(s1.rearrange(HALF)).blend(s2.add(s2.rearrange(HALF)), UPPER);
+            FloatVector b = s3.add(s3.rearrange(HALF)).blend(s4.add(s4.rearrange(HALF)), UPPER);
+            a = a.add(a.rearrange(IN_HALF));
+            b = b.add(b.rearrange(IN_HALF));
+            FloatVector r = a.blend(b, SECOND_QUARTERS);
+            if (LANES >= 16) {
+                r = r.add(r.rearrange(IN4));
+            }
+            if (LANES >= 8) {
+                r = r.add(r.rearrange(IN2));
+            }
+            int at = BLOCK * p;
+            (first ? r : r.add(FloatVector.fromArray(S, sums, at))).intoArray(sums, at);
+        }
+    }
+
+    /** One point with a corner outside the image (state 1), channels as {@link #pairPass}. */
+    private static void pairBorder(MemorySegment in, MemorySegment gradOut, MemorySegment partial, SamplingGeometry geo,
+                                   int p, long go, long co, float[] sums, boolean first) {
+        long co1 = co + 4L * LANES;
+        FloatVector t0 = FloatVector.fromMemorySegment(S, gradOut, go + co, ORDER);
+        FloatVector t1 = FloatVector.fromMemorySegment(S, gradOut, go + co1, ORDER);
         FloatVector w1 = FloatVector.broadcast(S, geo.w1[p]), w2 = FloatVector.broadcast(S, geo.w2[p]);
         FloatVector w3 = FloatVector.broadcast(S, geo.w3[p]), w4 = FloatVector.broadcast(S, geo.w4[p]);
-        FloatVector vm = FloatVector.broadcast(S, geo.m[p]), z = FloatVector.zero(S);
+        FloatVector m = FloatVector.broadcast(S, geo.m[p]);
+        FloatVector tm0 = t0.mul(m), tm1 = t1.mul(m), z = FloatVector.zero(S);
         FloatVector s1 = z, s2 = z, s3 = z, s4 = z;
-        if (geo.state[p] == 2) {
-            // all four corners inside: the others are cs bytes right and rs bytes below the first
-            long o1 = 4L * geo.c1[p], o2 = o1 + cs, o3 = o1 + rs, o4 = o3 + cs;
-            for (int c = 0; c < vecEnd; c += LANES) {
-                long co = 4L * c;
-                FloatVector t = FloatVector.fromMemorySegment(S, gradOut, goBase + co, ORDER);
-                FloatVector v1 = FloatVector.fromMemorySegment(S, in, o1 + co, ORDER);
-                FloatVector v2 = FloatVector.fromMemorySegment(S, in, o2 + co, ORDER);
-                FloatVector v3 = FloatVector.fromMemorySegment(S, in, o3 + co, ORDER);
-                FloatVector v4 = FloatVector.fromMemorySegment(S, in, o4 + co, ORDER);
-                s1 = t.fma(v1, s1);
-                s2 = t.fma(v2, s2);
-                s3 = t.fma(v3, s3);
-                s4 = t.fma(v4, s4);
-                FloatVector tm = t.mul(vm);
-                tm.fma(w1, FloatVector.fromMemorySegment(S, partial, o1 + co, ORDER)).intoMemorySegment(partial, o1 + co, ORDER);
-                tm.fma(w2, FloatVector.fromMemorySegment(S, partial, o2 + co, ORDER)).intoMemorySegment(partial, o2 + co, ORDER);
-                tm.fma(w3, FloatVector.fromMemorySegment(S, partial, o3 + co, ORDER)).intoMemorySegment(partial, o3 + co, ORDER);
-                tm.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co, ORDER)).intoMemorySegment(partial, o4 + co, ORDER);
-            }
-        } else {
-            int i1 = geo.c1[p], i2 = geo.c2[p], i3 = geo.c3[p], i4 = geo.c4[p];
-            long o1 = 4L * i1, o2 = 4L * i2, o3 = 4L * i3, o4 = 4L * i4;
-            for (int c = 0; c < vecEnd; c += LANES) {
-                long co = 4L * c;
-                FloatVector t = FloatVector.fromMemorySegment(S, gradOut, goBase + co, ORDER);
-                FloatVector tm = t.mul(vm);
-                if (i1 >= 0) {
-                    s1 = t.fma(FloatVector.fromMemorySegment(S, in, o1 + co, ORDER), s1);
-                    tm.fma(w1, FloatVector.fromMemorySegment(S, partial, o1 + co, ORDER)).intoMemorySegment(partial, o1 + co, ORDER);
-                }
-                if (i2 >= 0) {
-                    s2 = t.fma(FloatVector.fromMemorySegment(S, in, o2 + co, ORDER), s2);
-                    tm.fma(w2, FloatVector.fromMemorySegment(S, partial, o2 + co, ORDER)).intoMemorySegment(partial, o2 + co, ORDER);
-                }
-                if (i3 >= 0) {
-                    s3 = t.fma(FloatVector.fromMemorySegment(S, in, o3 + co, ORDER), s3);
-                    tm.fma(w3, FloatVector.fromMemorySegment(S, partial, o3 + co, ORDER)).intoMemorySegment(partial, o3 + co, ORDER);
-                }
-                if (i4 >= 0) {
-                    s4 = t.fma(FloatVector.fromMemorySegment(S, in, o4 + co, ORDER), s4);
-                    tm.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co, ORDER)).intoMemorySegment(partial, o4 + co, ORDER);
-                }
-            }
+        long o1 = 4L * geo.c1[p], o2 = 4L * geo.c2[p], o3 = 4L * geo.c3[p], o4 = 4L * geo.c4[p];
+        if (o1 >= 0) {
+            s1 = t1.fma(FloatVector.fromMemorySegment(S, in, o1 + co1, ORDER),
+                    t0.mul(FloatVector.fromMemorySegment(S, in, o1 + co, ORDER)));
+            tm0.fma(w1, FloatVector.fromMemorySegment(S, partial, o1 + co, ORDER)).intoMemorySegment(partial, o1 + co, ORDER);
+            tm1.fma(w1, FloatVector.fromMemorySegment(S, partial, o1 + co1, ORDER)).intoMemorySegment(partial, o1 + co1, ORDER);
+        }
+        if (o2 >= 0) {
+            s2 = t1.fma(FloatVector.fromMemorySegment(S, in, o2 + co1, ORDER),
+                    t0.mul(FloatVector.fromMemorySegment(S, in, o2 + co, ORDER)));
+            tm0.fma(w2, FloatVector.fromMemorySegment(S, partial, o2 + co, ORDER)).intoMemorySegment(partial, o2 + co, ORDER);
+            tm1.fma(w2, FloatVector.fromMemorySegment(S, partial, o2 + co1, ORDER)).intoMemorySegment(partial, o2 + co1, ORDER);
+        }
+        if (o3 >= 0) {
+            s3 = t1.fma(FloatVector.fromMemorySegment(S, in, o3 + co1, ORDER),
+                    t0.mul(FloatVector.fromMemorySegment(S, in, o3 + co, ORDER)));
+            tm0.fma(w3, FloatVector.fromMemorySegment(S, partial, o3 + co, ORDER)).intoMemorySegment(partial, o3 + co, ORDER);
+            tm1.fma(w3, FloatVector.fromMemorySegment(S, partial, o3 + co1, ORDER)).intoMemorySegment(partial, o3 + co1, ORDER);
+        }
+        if (o4 >= 0) {
+            s4 = t1.fma(FloatVector.fromMemorySegment(S, in, o4 + co1, ORDER),
+                    t0.mul(FloatVector.fromMemorySegment(S, in, o4 + co, ORDER)));
+            tm0.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co, ORDER)).intoMemorySegment(partial, o4 + co, ORDER);
+            tm1.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co1, ORDER)).intoMemorySegment(partial, o4 + co1, ORDER);
+        }
+        FloatVector a = s1.add(s1.rearrange(HALF)).blend(s2.add(s2.rearrange(HALF)), UPPER);
+        FloatVector b = s3.add(s3.rearrange(HALF)).blend(s4.add(s4.rearrange(HALF)), UPPER);
+        a = a.add(a.rearrange(IN_HALF));
+        b = b.add(b.rearrange(IN_HALF));
+        FloatVector r = a.blend(b, SECOND_QUARTERS);
+        if (LANES >= 16) {
+            r = r.add(r.rearrange(IN4));
+        }
+        if (LANES >= 8) {
+            r = r.add(r.rearrange(IN2));
         }
         int at = BLOCK * p;
-        if (LANES == 16) {
-            // the pairwise tree with the four sums packed into one vector as lanes free up: after the
-            // first step S1 | S2 and S3 | S4 share vectors (8 lanes each), after the second all four
-            // share one (4 lanes each: S1 0-3, S3 4-7, S2 8-11, S4 12-15); 8 shuffles, 8 adds, 3 blends
-            FloatVector a = s1.add(s1.rearrange(ROT8)).blend(s2.add(s2.rearrange(ROT8)), HIGH8);
-            FloatVector b = s3.add(s3.rearrange(ROT8)).blend(s4.add(s4.rearrange(ROT8)), HIGH8);
-            a = a.add(a.rearrange(IN8));
-            b = b.add(b.rearrange(IN8));
-            FloatVector r = a.blend(b, Z4);
-            r = r.add(r.rearrange(IN4));
-            r = r.add(r.rearrange(IN2));
-            r.intoArray(sums, at);
-        } else {
+        (first ? r : r.add(FloatVector.fromArray(S, sums, at))).intoArray(sums, at);
+    }
+
+    /** Channels [co/4, co/4 + LANES) of the group's points [from, to), as {@link #pairPass}. */
+    private static void singlePass(MemorySegment in, MemorySegment gradOut, MemorySegment partial,
+                                   SamplingGeometry geo, int from, int to, long go, long co, long cs, long rs,
+                                   float[] sums, boolean first) {
+        FloatVector t = FloatVector.fromMemorySegment(S, gradOut, go + co, ORDER);
+        int[] state = geo.state;
+        for (int p = from; p < to; p++) {
+            int st = state[p];
+            if (st == 0) {
+                continue;
+            }
+            FloatVector w1 = FloatVector.broadcast(S, geo.w1[p]), w2 = FloatVector.broadcast(S, geo.w2[p]);
+            FloatVector w3 = FloatVector.broadcast(S, geo.w3[p]), w4 = FloatVector.broadcast(S, geo.w4[p]);
+            FloatVector tm = t.mul(geo.m[p]), z = FloatVector.zero(S);
+            long o1, o2, o3, o4;
+            if (st == 2) {
+                o1 = 4L * geo.c1[p] + co;
+                o2 = o1 + cs;
+                o3 = o1 + rs;
+                o4 = o3 + cs;
+            } else {
+                o1 = geo.c1[p] < 0 ? -1 : 4L * geo.c1[p] + co;
+                o2 = geo.c2[p] < 0 ? -1 : 4L * geo.c2[p] + co;
+                o3 = geo.c3[p] < 0 ? -1 : 4L * geo.c3[p] + co;
+                o4 = geo.c4[p] < 0 ? -1 : 4L * geo.c4[p] + co;
+            }
+            FloatVector s1 = z, s2 = z, s3 = z, s4 = z;
+            if (o1 >= 0) {
+                s1 = t.mul(FloatVector.fromMemorySegment(S, in, o1, ORDER));
+                tm.fma(w1, FloatVector.fromMemorySegment(S, partial, o1, ORDER)).intoMemorySegment(partial, o1, ORDER);
+            }
+            if (o2 >= 0) {
+                s2 = t.mul(FloatVector.fromMemorySegment(S, in, o2, ORDER));
+                tm.fma(w2, FloatVector.fromMemorySegment(S, partial, o2, ORDER)).intoMemorySegment(partial, o2, ORDER);
+            }
+            if (o3 >= 0) {
+                s3 = t.mul(FloatVector.fromMemorySegment(S, in, o3, ORDER));
+                tm.fma(w3, FloatVector.fromMemorySegment(S, partial, o3, ORDER)).intoMemorySegment(partial, o3, ORDER);
+            }
+            if (o4 >= 0) {
+                s4 = t.mul(FloatVector.fromMemorySegment(S, in, o4, ORDER));
+                tm.fma(w4, FloatVector.fromMemorySegment(S, partial, o4, ORDER)).intoMemorySegment(partial, o4, ORDER);
+            }
+            // the lane sums by the packed tree (see AT1), stored or added into the point's block
+            FloatVector a = s1.add(s1.rearrange(HALF)).blend(s2.add(s2.rearrange(HALF)), UPPER);
+            FloatVector b = s3.add(s3.rearrange(HALF)).blend(s4.add(s4.rearrange(HALF)), UPPER);
+            a = a.add(a.rearrange(IN_HALF));
+            b = b.add(b.rearrange(IN_HALF));
+            FloatVector r = a.blend(b, SECOND_QUARTERS);
+            if (LANES >= 16) {
+                r = r.add(r.rearrange(IN4));
+            }
             if (LANES >= 8) {
-                s1 = s1.add(s1.rearrange(ROT4));
-                s2 = s2.add(s2.rearrange(ROT4));
-                s3 = s3.add(s3.rearrange(ROT4));
-                s4 = s4.add(s4.rearrange(ROT4));
+                r = r.add(r.rearrange(IN2));
             }
-            if (LANES >= 4) {
-                s1 = s1.add(s1.rearrange(ROT2));
-                s2 = s2.add(s2.rearrange(ROT2));
-                s3 = s3.add(s3.rearrange(ROT2));
-                s4 = s4.add(s4.rearrange(ROT2));
-            }
-            s1 = s1.add(s1.rearrange(ROT1));
-            s2 = s2.add(s2.rearrange(ROT1));
-            s3 = s3.add(s3.rearrange(ROT1));
-            s4 = s4.add(s4.rearrange(ROT1));
-            sums[at + AT1] = s1.lane(0);
-            sums[at + AT2] = s2.lane(0);
-            sums[at + AT3] = s3.lane(0);
-            sums[at + AT4] = s4.lane(0);
-        }
-        if (vecEnd < d) {
-            scalarTail(in, gradOut, partial, geo, p, vecEnd, d, goBase, sums, at);
+            int at = BLOCK * p;
+            (first ? r : r.add(FloatVector.fromArray(S, sums, at))).intoArray(sums, at);
         }
     }
 
     /** Channels [from, d) one at a time, same order as the vector path; adds to the point's sums. */
     private static void scalarTail(MemorySegment in, MemorySegment gradOut, MemorySegment partial,
-                                   SamplingGeometry geo, int p, int from, int d, long goBase, float[] sums, int at) {
+                                   SamplingGeometry geo, int p, int from, int d, long goBase, float[] sums, int at,
+                                   boolean first) {
+        if (first) {
+            sums[at + AT1] = sums[at + AT2] = sums[at + AT3] = sums[at + AT4] = 0f;
+        }
         int i1 = geo.c1[p], i2 = geo.c2[p], i3 = geo.c3[p], i4 = geo.c4[p];
         float w1 = geo.w1[p], w2 = geo.w2[p], w3 = geo.w3[p], w4 = geo.w4[p], m = geo.m[p];
         float s1 = sums[at + AT1], s2 = sums[at + AT2], s3 = sums[at + AT3], s4 = sums[at + AT4];
