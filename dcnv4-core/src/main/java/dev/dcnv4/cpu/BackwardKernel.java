@@ -109,14 +109,12 @@ final class BackwardKernel {
     /** Per-task scratch: the offset_mask row in, its gradient row out, the points' corner sums. */
     static final class Rows {
         final float[] om, gom, sums;
-        final short[] halves;
         /** Per lane p: where point p's S1..S4 sit in {@link #sums}. */
         final int[] at1, at2, at3, at4;
 
         Rows(int offsetDim, int points) {
             om = new float[offsetDim];
             gom = new float[offsetDim];
-            halves = new short[offsetDim];
             int padded = (points + LANES - 1) / LANES * LANES;
             sums = new float[BLOCK * padded];
             at1 = new int[padded];
@@ -147,7 +145,7 @@ final class BackwardKernel {
         long cs = 4L * channels, rs = cs * width;
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
-            Storage.read(om, pos * offsetDim, rows.om, offsetDim, rows.halves);
+            Storage.read(om, pos * offsetDim, rows.om, offsetDim);
             geo.compute(rows.om, n, q);
             for (int r = geo.firstRow; r <= geo.lastRow; r++) {
                 if (!touched[r]) {

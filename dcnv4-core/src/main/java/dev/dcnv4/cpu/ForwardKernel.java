@@ -59,7 +59,6 @@ final class ForwardKernel {
     static final class Task {
         final SamplingGeometry geo;
         final float[] omRow;
-        final short[] halves;
         final MemorySegment in;
         private final NativeArray source;
         private final boolean[] ready;
@@ -75,7 +74,6 @@ final class ForwardKernel {
             Dcnv4Config c = problem.config();
             geo = new SamplingGeometry(problem, false);
             omRow = new float[c.paddedOffsetDim()];
-            halves = new short[omRow.length];
             rowFloats = (long) problem.width() * c.channels();
             boolean lazy = input.dtype() != DType.FP32;
             long wide = lazy ? 4L * problem.inputSize() : 0;
@@ -132,7 +130,7 @@ final class ForwardKernel {
         long cs = 4L * channels, rs = cs * width;          // bytes to the right / lower neighbour
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
-            Storage.read(om, pos * offsetDim, omRow, offsetDim, task.halves);   // whole padded row: full vectors
+            Storage.read(om, pos * offsetDim, omRow, offsetDim);   // whole padded row: full vectors
             geo.compute(omRow, n, q);
             if (lazy) {
                 task.widenRows();

@@ -57,9 +57,19 @@ final class Storage {
         } else if (t == DType.FP16) {
             widenHalf(in, from, to, dst);
         } else {
-            for (int i = from; i < to; i++) {
-                dst.set(F32, 4L * i, Float.intBitsToFloat(in.get(I16, 2L * i) << 16));
-            }
+            widenBf16(in, from, to, dst);
+        }
+    }
+
+    /** bf16 to fp32: each 16-bit pattern shifted into the upper half (exact, NaN and inf included). */
+    static void widenBf16(MemorySegment in, int from, int to, MemorySegment dst) {
+        int lanes = HALF_IN.length(), i = from;
+        for (; i + lanes <= to; i += lanes) {
+            ((IntVector) ShortVector.fromMemorySegment(HALF_IN, in, 2L * i, ORDER).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoMemorySegment(dst, 4L * i, ORDER);
+        }
+        for (; i < to; i++) {
+            dst.set(F32, 4L * i, Float.intBitsToFloat(in.get(I16, 2L * i) << 16));
         }
     }
 
@@ -93,11 +103,27 @@ final class Storage {
         switch (dst.dtype()) {
             case FP32 -> MemorySegment.copy(src, 4L * srcFrom, out, 4L * dstFrom, 4L * len);
             case FP16 -> narrowHalf(src, srcFrom, out, dstFrom, len);
-            case BF16 -> {
-                for (int i = 0; i < len; i++) {
-                    out.set(I16, 2L * (dstFrom + i), BFloat16.fromFloat(src.get(F32, 4L * (srcFrom + i))));
-                }
-            }
+            case BF16 -> narrowBf16(src, srcFrom, out, dstFrom, len);
+        }
+    }
+
+    /**
+     * fp32 to bf16, round to nearest-even: {@code (bits + 0x7fff + bit16) >>> 16}; NaN keeps its sign
+     * and top payload bits and is made quiet (bit 6), as {@link BFloat16#fromFloat}; scalar tail.
+     */
+    static void narrowBf16(MemorySegment src, long srcFrom, MemorySegment out, long dstFrom, int len) {
+        int lanes = FLOATS.length(), i = 0;
+        long s0 = 4L * srcFrom, d0 = 2L * dstFrom;
+        for (; i + lanes <= len; i += lanes) {
+            IntVector x = FloatVector.fromMemorySegment(FLOATS, src, s0 + 4L * i, ORDER).reinterpretAsInts();
+            IntVector rounded = x.add(x.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7fff))
+                    .lanewise(VectorOperators.LSHR, 16);
+            IntVector nan = x.lanewise(VectorOperators.LSHR, 16).or(0x0040);
+            IntVector h = rounded.blend(nan, x.and(0x7fffffff).compare(VectorOperators.GT, 0x7f800000));
+            h.convertShape(VectorOperators.I2S, HALF_IN, 0).intoMemorySegment(out, d0 + 2L * i, ORDER);
+        }
+        for (; i < len; i++) {
+            out.set(I16, d0 + 2L * i, BFloat16.fromFloat(src.get(F32, s0 + 4L * i)));
         }
     }
 
@@ -127,9 +153,7 @@ final class Storage {
         } else if (t == DType.FP16) {
             narrowHalf(src, from, to, out);
         } else {
-            for (int i = from; i < to; i++) {
-                out.set(I16, 2L * i, BFloat16.fromFloat(src.get(F32, 4L * i)));
-            }
+            narrowBf16(src, from, out, from, to - from);
         }
     }
 
@@ -174,10 +198,10 @@ final class Storage {
     }
 
     /**
-     * Reads {@code len} elements starting at {@code from} into {@code dst[0..len)}, widened: fp16 with
-     * the vector conversion, bf16 through {@code halves} (at least {@code len} long).
+     * Reads {@code len} elements starting at {@code from} into {@code dst[0..len)}, widened with the
+     * vector conversions.
      */
-    static void read(NativeArray src, int from, float[] dst, int len, short[] halves) {
+    static void read(NativeArray src, int from, float[] dst, int len) {
         MemorySegment in = src.getSegment();
         DType t = src.dtype();
         if (t == DType.FP32) {
@@ -188,11 +212,14 @@ final class Storage {
             widenHalf(in, from, dst, len);
             return;
         }
-        MemorySegment.copy(in, I16, 2L * from, halves, 0, len);
-        {
-            for (int j = 0; j < len; j++) {
-                dst[j] = Float.intBitsToFloat(halves[j] << 16);
-            }
+        int lanes = HALF_IN.length(), j = 0;
+        long b0 = 2L * from;
+        for (; j + lanes <= len; j += lanes) {
+            ((IntVector) ShortVector.fromMemorySegment(HALF_IN, in, b0 + 2L * j, ORDER).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, j);
+        }
+        for (; j < len; j++) {
+            dst[j] = Float.intBitsToFloat(in.get(I16, b0 + 2L * j) << 16);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.dcnv4.cpu;
 
+import dev.dcnv4.arrays.BFloat16;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -9,7 +10,11 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The vectorised fp16 conversions against Float.floatToFloat16 / float16ToFloat, bit for bit. */
+/**
+ * The vectorised conversions bit for bit: fp16 against Float.floatToFloat16 / float16ToFloat, bf16
+ * against BFloat16 (the scalar definition), on special values, random bit patterns and every lane
+ * position of the scalar tails.
+ */
 class StorageTest {
 
     @Test
@@ -50,6 +55,41 @@ class StorageTest {
             f.setAtIndex(Storage.F32, 0, Float.NaN);
             Storage.narrowHalf(f, 0, 16, h);
             assertTrue(Float.isNaN(Float.float16ToFloat(h.getAtIndex(Storage.I16, 0))));
+        }
+    }
+
+    @Test
+    void bfloat16ConversionsMatchTheScalarDefinition() {
+        int n = (1 << 20) + 7;                               // odd length: the scalar tail runs too
+        SplittableRandom r = new SplittableRandom(6);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment f = arena.allocate(4L * n), h = arena.allocate(2L * n), back = arena.allocate(4L * n);
+            float[] special = {0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, -Float.NaN,
+                    Float.intBitsToFloat(0x7f800001), Float.intBitsToFloat(0xffc00001), Float.MAX_VALUE,
+                    Float.intBitsToFloat(0x7f7f8000), Float.intBitsToFloat(0x3f808000), Float.intBitsToFloat(0x3f818000),
+                    Float.MIN_VALUE, 1e-40f};
+            for (int i = 0; i < n; i++) {
+                float v = i < special.length ? special[i] : i % 2 == 0 ? Float.intBitsToFloat(r.nextInt())
+                        : (float) r.nextDouble(-10, 10);
+                f.setAtIndex(Storage.F32, i, v);
+            }
+            Storage.narrowBf16(f, 0, h, 0, n);
+            for (int i = 0; i < n; i++) {
+                float v = f.getAtIndex(Storage.F32, i);
+                assertEquals(BFloat16.fromFloat(v), h.getAtIndex(Storage.I16, i), "narrow " + Float.floatToRawIntBits(v));
+            }
+            Storage.widenBf16(h, 0, n, back);
+            float[] row = new float[n];
+            try (dev.dcnv4.arrays.BFloat16Array a = dev.dcnv4.arrays.BFloat16Array.allocate(n)) {
+                MemorySegment.copy(h, 0, a.getSegment(), 0, 2L * n);
+                Storage.read(a, 0, row, n);
+            }
+            for (int i = 0; i < n; i++) {
+                short bits = h.getAtIndex(Storage.I16, i);
+                int expected = Float.floatToRawIntBits(BFloat16.toFloat(bits));
+                assertEquals(expected, Float.floatToRawIntBits(back.getAtIndex(Storage.F32, i)), "widen " + bits);
+                assertEquals(expected, Float.floatToRawIntBits(row[i]), "read " + bits);
+            }
         }
     }
 }
