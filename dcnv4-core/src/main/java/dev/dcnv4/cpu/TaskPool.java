@@ -105,19 +105,16 @@ final class TaskPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} for chunk ids 0..chunks-1, handed out one at a time to whichever thread is free
-     * (the caller's included), and waits for all. Which thread runs a chunk varies from call to call, so
-     * a chunk's result must depend only on the chunk id; this keeps every thread busy when the machine
-     * is shared and one thread gets less CPU than the others.
+     * Runs {@code body} for chunk ids 0..chunks-1 on all threads (the caller's included) and waits for
+     * all. The chunks are split into one run of consecutive ids per task; a task takes its own run in
+     * order, then helps the others by taking the next chunks of their runs. So a thread usually works
+     * on neighbouring output rows (their input rows stay in its cache, and the fp16 forward widens
+     * each input row once per thread), yet every thread stays busy when the machine is shared and one
+     * thread gets less CPU than the others. Which thread runs a chunk varies from call to call, so a
+     * chunk's result must depend only on the chunk id.
      */
     void runChunks(int chunks, IntConsumer body) {
-        AtomicInteger next = new AtomicInteger();
-        int tasks = Math.min(threads, chunks);
-        run(tasks, t -> {
-            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
-                body.accept(c);
-            }
-        });
+        runChunks(chunks, t -> null, (state, c) -> body.accept(c));
     }
 
     /** A chunk body with per-task state (see {@link #runChunks(int, IntFunction, ChunkBody)}). */
@@ -132,12 +129,18 @@ final class TaskPool implements AutoCloseable {
      * still depend only on the chunk id, never on the state's history.
      */
     <T> void runChunks(int chunks, IntFunction<T> perTask, ChunkBody<T> body) {
-        AtomicInteger next = new AtomicInteger();
         int tasks = Math.min(threads, chunks);
+        AtomicInteger[] next = new AtomicInteger[tasks];
+        for (int t = 0; t < tasks; t++) {
+            next[t] = new AtomicInteger(start(chunks, tasks, t));
+        }
         run(tasks, t -> {
             T state = perTask.apply(t);
-            for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
-                body.run(state, c);
+            for (int i = 0; i < tasks; i++) {                  // own run first, then the others' in turn
+                int r = (t + i) % tasks, end = start(chunks, tasks, r + 1);
+                for (int c = next[r].getAndIncrement(); c < end; c = next[r].getAndIncrement()) {
+                    body.run(state, c);
+                }
             }
         });
     }
