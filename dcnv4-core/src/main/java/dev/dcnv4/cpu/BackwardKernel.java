@@ -65,6 +65,18 @@ final class BackwardKernel {
     private static final int AT1 = 0, AT2 = LANES / 2, AT3 = LANES / 4, AT4 = 3 * LANES / 4, BLOCK = 16;
     private static final VectorShuffle<Float> HALF = rotation(LANES / 2), IN_HALF = blockRotation(LANES / 2),
             IN4 = blockRotation(4), IN2 = blockRotation(2);
+    private static final int[] HALF_IDX = indexes(HALF), IN_HALF_IDX = indexes(IN_HALF), IN4_IDX = indexes(IN4),
+            IN2_IDX = indexes(IN2);
+
+    /**
+     * The shuffles' lane indexes: the hot passes load them into vectors once per call and use
+     * {@code selectFrom}, because {@code rearrange} with a constant shuffle made C2 reload and re-mask
+     * the index array for every point (measured 7% of the 1x56x56x128 backward).
+     */
+    private static int[] indexes(VectorShuffle<Float> s) {
+        return s.toArray();
+    }
+
     private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, ((1L << LANES) - 1) & -(1L << (LANES / 2))),
             SECOND_QUARTERS = VectorMask.fromLong(S, quarters());
 
@@ -190,15 +202,12 @@ final class BackwardKernel {
         FloatVector t0 = FloatVector.fromMemorySegment(S, gradOut, go + co, ORDER);
         FloatVector t1 = FloatVector.fromMemorySegment(S, gradOut, go + co1, ORDER);
         int[] state = geo.state, c1 = geo.c1;
+        IntVector half = IntVector.fromArray(I, HALF_IDX, 0), inHalf = IntVector.fromArray(I, IN_HALF_IDX, 0);
+        IntVector in4 = IntVector.fromArray(I, IN4_IDX, 0), in2 = IntVector.fromArray(I, IN2_IDX, 0);
         float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
         for (int p = from; p < to; p++) {
-            int st = state[p];
-            if (st == 0) {
-                continue;                    // invalid: no gradient at all
-            }
-            if (st == 1) {                   // a corner outside: rare, and its own method keeps this one small
-                pairBorder(in, gradOut, partial, geo, p, go, co, sums, first);
-                continue;
+            if (state[p] != 2) {
+                continue;                    // invalid (no gradient at all) or a corner outside: below
             }
             FloatVector w1 = FloatVector.broadcast(S, w1s[p]), w2 = FloatVector.broadcast(S, w2s[p]);
             FloatVector w3 = FloatVector.broadcast(S, w3s[p]), w4 = FloatVector.broadcast(S, w4s[p]);
@@ -224,19 +233,26 @@ final class BackwardKernel {
             tm0.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co, ORDER)).intoMemorySegment(partial, o4 + co, ORDER);
             tm1.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co1, ORDER)).intoMemorySegment(partial, o4 + co1, ORDER);
             // the lane sums by the packed tree (see AT1), stored or added into the point's block
-            FloatVector a = s1.add(s1.rearrange(HALF)).blend(s2.add(s2.rearrange(HALF)), UPPER);
-            FloatVector b = s3.add(s3.rearrange(HALF)).blend(s4.add(s4.rearrange(HALF)), UPPER);
-            a = a.add(a.rearrange(IN_HALF));
-            b = b.add(b.rearrange(IN_HALF));
+            FloatVector a = s1.add(half.selectFrom(s1.reinterpretAsInts()).reinterpretAsFloats()).blend(s2.add(half.selectFrom(s2.reinterpretAsInts()).reinterpretAsFloats()), UPPER);
+            FloatVector b = s3.add(half.selectFrom(s3.reinterpretAsInts()).reinterpretAsFloats()).blend(s4.add(half.selectFrom(s4.reinterpretAsInts()).reinterpretAsFloats()), UPPER);
+            a = a.add(inHalf.selectFrom(a.reinterpretAsInts()).reinterpretAsFloats());
+            b = b.add(inHalf.selectFrom(b.reinterpretAsInts()).reinterpretAsFloats());
             FloatVector r = a.blend(b, SECOND_QUARTERS);
             if (LANES >= 16) {
-                r = r.add(r.rearrange(IN4));
+                r = r.add(in4.selectFrom(r.reinterpretAsInts()).reinterpretAsFloats());
             }
             if (LANES >= 8) {
-                r = r.add(r.rearrange(IN2));
+                r = r.add(in2.selectFrom(r.reinterpretAsInts()).reinterpretAsFloats());
             }
             int at = BLOCK * p;
             (first ? r : r.add(FloatVector.fromArray(S, sums, at))).intoArray(sums, at);
+        }
+        // points with a corner outside the image (rare) after the others, so that the loop above has no
+        // call in it: a call would make the JIT reload the segments' state and the shuffles per point
+        for (int p = from; p < to; p++) {
+            if (state[p] == 1) {
+                pairBorder(in, gradOut, partial, geo, p, go, co, sums, first);
+            }
         }
     }
 
@@ -297,6 +313,8 @@ final class BackwardKernel {
                                    float[] sums, boolean first) {
         FloatVector t = FloatVector.fromMemorySegment(S, gradOut, go + co, ORDER);
         int[] state = geo.state;
+        IntVector half = IntVector.fromArray(I, HALF_IDX, 0), inHalf = IntVector.fromArray(I, IN_HALF_IDX, 0);
+        IntVector in4 = IntVector.fromArray(I, IN4_IDX, 0), in2 = IntVector.fromArray(I, IN2_IDX, 0);
         for (int p = from; p < to; p++) {
             int st = state[p];
             if (st == 0) {
@@ -335,16 +353,16 @@ final class BackwardKernel {
                 tm.fma(w4, FloatVector.fromMemorySegment(S, partial, o4, ORDER)).intoMemorySegment(partial, o4, ORDER);
             }
             // the lane sums by the packed tree (see AT1), stored or added into the point's block
-            FloatVector a = s1.add(s1.rearrange(HALF)).blend(s2.add(s2.rearrange(HALF)), UPPER);
-            FloatVector b = s3.add(s3.rearrange(HALF)).blend(s4.add(s4.rearrange(HALF)), UPPER);
-            a = a.add(a.rearrange(IN_HALF));
-            b = b.add(b.rearrange(IN_HALF));
+            FloatVector a = s1.add(half.selectFrom(s1.reinterpretAsInts()).reinterpretAsFloats()).blend(s2.add(half.selectFrom(s2.reinterpretAsInts()).reinterpretAsFloats()), UPPER);
+            FloatVector b = s3.add(half.selectFrom(s3.reinterpretAsInts()).reinterpretAsFloats()).blend(s4.add(half.selectFrom(s4.reinterpretAsInts()).reinterpretAsFloats()), UPPER);
+            a = a.add(inHalf.selectFrom(a.reinterpretAsInts()).reinterpretAsFloats());
+            b = b.add(inHalf.selectFrom(b.reinterpretAsInts()).reinterpretAsFloats());
             FloatVector r = a.blend(b, SECOND_QUARTERS);
             if (LANES >= 16) {
-                r = r.add(r.rearrange(IN4));
+                r = r.add(in4.selectFrom(r.reinterpretAsInts()).reinterpretAsFloats());
             }
             if (LANES >= 8) {
-                r = r.add(r.rearrange(IN2));
+                r = r.add(in2.selectFrom(r.reinterpretAsInts()).reinterpretAsFloats());
             }
             int at = BLOCK * p;
             (first ? r : r.add(FloatVector.fromArray(S, sums, at))).intoArray(sums, at);
