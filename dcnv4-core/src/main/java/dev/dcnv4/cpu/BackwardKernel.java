@@ -415,26 +415,18 @@ final class BackwardKernel {
     private void gradients(SamplingGeometry geo, Rows rows) {
         float[] gom = rows.gom, sums = rows.sums;
         Arrays.fill(gom, 0f);
-        FloatVector s = FloatVector.broadcast(S, scale), z = FloatVector.zero(S);
-        for (int p0 = 0, count = geo.count; p0 < count; p0 += LANES) {
-            VectorMask<Float> valid = IntVector.fromArray(I, geo.state, p0).compare(VectorOperators.NE, 0).cast(S);
-            VectorMask<Float> lanes = S.indexInRange(p0, count);
-            FloatVector s1 = FloatVector.fromArray(S, sums, 0, rows.at1, p0);
-            FloatVector s2 = FloatVector.fromArray(S, sums, 0, rows.at2, p0);
-            FloatVector s3 = FloatVector.fromArray(S, sums, 0, rows.at3, p0);
-            FloatVector s4 = FloatVector.fromArray(S, sums, 0, rows.at4, p0);
-            FloatVector ms = FloatVector.fromArray(S, geo.m, p0).mul(s);
-            FloatVector hx = FloatVector.fromArray(S, geo.hx, p0), hy = FloatVector.fromArray(S, geo.hy, p0);
-            FloatVector lx = FloatVector.fromArray(S, geo.lx, p0), ly = FloatVector.fromArray(S, geo.ly, p0);
-            FloatVector gx = s4.sub(s3).fma(ly, s2.sub(s1).mul(hy)).mul(ms);
-            FloatVector gy = s4.sub(s2).fma(lx, s3.sub(s1).mul(hx)).mul(ms);
-            FloatVector gz = s2.mul(FloatVector.fromArray(S, geo.w2, p0));
-            gz = s1.fma(FloatVector.fromArray(S, geo.w1, p0), gz);
-            gz = s3.fma(FloatVector.fromArray(S, geo.w3, p0), gz);
-            gz = s4.fma(FloatVector.fromArray(S, geo.w4, p0), gz);
-            z.blend(gx, valid).intoArray(gom, 0, geo.slotX, p0, lanes);
-            z.blend(gy, valid).intoArray(gom, 0, geo.slotY, p0, lanes);
-            z.blend(gz, valid).intoArray(gom, 0, geo.slotM, p0, lanes);
+        int[] state = geo.state, slotX = geo.slotX, slotY = geo.slotY, slotM = geo.slotM;
+        // scalar: 16-lane gathers and scatters cost more than this on the test machine (AMD EPYC)
+        for (int p = 0, count = geo.count; p < count; p++) {
+            if (state[p] == 0) {
+                continue;                                    // invalid: the zeros of the fill
+            }
+            int at = BLOCK * p;
+            float s1 = sums[at + AT1], s2 = sums[at + AT2], s3 = sums[at + AT3], s4 = sums[at + AT4];
+            float ms = geo.m[p] * scale;
+            gom[slotX[p]] = Math.fma(s4 - s3, geo.ly[p], (s2 - s1) * geo.hy[p]) * ms;
+            gom[slotY[p]] = Math.fma(s4 - s2, geo.lx[p], (s3 - s1) * geo.hx[p]) * ms;
+            gom[slotM[p]] = Math.fma(s4, geo.w4[p], Math.fma(s3, geo.w3[p], Math.fma(s1, geo.w1[p], s2 * geo.w2[p])));
         }
         if (softmax) {
             for (int g = 0; g < groups; g++) {
