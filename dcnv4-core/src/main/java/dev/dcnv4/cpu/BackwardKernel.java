@@ -125,7 +125,7 @@ final class BackwardKernel {
         final int[] at1, at2, at3, at4;
 
         Rows(int offsetDim, int points) {
-            om = new float[offsetDim];
+            om = new float[offsetDim + LANES];         // SamplingGeometry.rowLength
             gom = new float[offsetDim];
             int padded = (points + LANES - 1) / LANES * LANES;
             sums = new float[BLOCK * padded];

@@ -73,7 +73,7 @@ final class ForwardKernel {
         Task(Dcnv4Problem problem, NativeArray input, NativeArray output, MemorySegment buffer) {
             Dcnv4Config c = problem.config();
             geo = new SamplingGeometry(problem, false);
-            omRow = new float[c.paddedOffsetDim()];
+            omRow = new float[SamplingGeometry.rowLength(c)];
             rowFloats = (long) problem.width() * c.channels();
             boolean lazy = input.dtype() != DType.FP32;
             long wide = lazy ? 4L * problem.inputSize() : 0;

@@ -40,6 +40,24 @@ final class SamplingGeometry {
     private final int halfW, halfH, padW, padH, strideW, strideH;
     private final float scale;
     private final boolean softmax;
+    /** Lane permutations taking the x's (the y's) of LANES/2 interleaved (x, y) pairs to the lower lanes. */
+    private static final int[] X_FIRST = new int[LANES], Y_FIRST = new int[LANES];
+
+    static {
+        for (int i = 0; i < LANES; i++) {
+            X_FIRST[i] = (2 * i) % LANES + (i >= LANES / 2 ? 1 : 0);
+            Y_FIRST[i] = (2 * i + 1) % LANES - (i >= LANES / 2 ? 1 : 0);
+        }
+    }
+
+    /**
+     * The length of the fp32 offset_mask row that {@link #compute} reads: the padded row plus a vector
+     * of slack (whole vectors are loaded; the slack stays zero).
+     */
+    static int rowLength(Dcnv4Config c) {
+        return c.paddedOffsetDim() + LANES;
+    }
+
     /** Per lane p: (float)(i*dw), (float)(j*dh) of its point; element offset g*D of its group. */
     private final float[] gridX, gridY;
     private final int[] groupBase;
@@ -109,8 +127,8 @@ final class SamplingGeometry {
                 }
             }
         }
-        offX = new float[padded];
-        offY = new float[padded];
+        offX = new float[padded + LANES];
+        offY = new float[padded + LANES];
         state = new int[padded];
         c1 = new int[padded];
         c2 = new int[padded];
@@ -120,7 +138,7 @@ final class SamplingGeometry {
         w2 = new float[padded];
         w3 = new float[padded];
         w4 = new float[padded];
-        m = new float[padded];
+        m = new float[padded + LANES];
         int back = forBackward ? padded : 0;
         lx = new float[back];
         ly = new float[back];
@@ -130,7 +148,7 @@ final class SamplingGeometry {
 
     /**
      * Computes every point of output position ({@code n}, {@code q}) from the position's offset_mask
-     * row {@code om} (fp32, at least {@link Dcnv4Config#paddedOffsetDim()} long).
+     * row {@code om} (fp32, {@link #rowLength} long).
      */
     void compute(float[] om, int n, int q) {
         int yo = q / outWidth, xo = q - yo * outWidth;
@@ -140,13 +158,20 @@ final class SamplingGeometry {
         int rowStride = width * channels, imageRow = n * height;
         int imageBase = imageRow * rowStride;
         IntVector minus1 = IntVector.broadcast(I, -1);
-        // de-interleave the offsets into lane order (scalar: vector gathers measured 4x slower here)
-        for (int g = 0, p = 0, b = 0; g < groups; g++, b += 3 * kPoints) {
-            for (int k = 0; k < kPoints; k++, p++) {
-                offX[p] = om[b + 2 * k];
-                offY[p] = om[b + 2 * k + 1];
+        // de-interleave the offsets into lane order: a vector of LANES/2 (x, y) pairs permuted so that
+        // the x's (then the y's) come first, stored whole at the points' place; the upper lanes spill
+        // into the next points' slots, which the next store overwrites (arrays have LANES of slack).
+        // Scalar copies cost twice as much, 16-lane gathers four times.
+        IntVector xFirst = IntVector.fromArray(I, X_FIRST, 0), yFirst = IntVector.fromArray(I, Y_FIRST, 0);
+        for (int g = 0, p = 0, b = 0; g < groups; g++, b += 3 * kPoints, p += kPoints) {
+            for (int k0 = 0; k0 < kPoints; k0 += LANES / 2) {
+                IntVector pairs = FloatVector.fromArray(S, om, b + 2 * k0).reinterpretAsInts();
+                xFirst.selectFrom(pairs).reinterpretAsFloats().intoArray(offX, p + k0);
+                yFirst.selectFrom(pairs).reinterpretAsFloats().intoArray(offY, p + k0);
             }
-            System.arraycopy(om, b + 2 * kPoints, m, p - kPoints, kPoints);
+            for (int k0 = 0; k0 < kPoints; k0 += LANES) {
+                FloatVector.fromArray(S, om, b + 2 * kPoints + k0).intoArray(m, p + k0);
+            }
         }
         // lanewise min/max of y0 over the valid points, reduced once after the loop
         IntVector loV = IntVector.broadcast(I, Integer.MAX_VALUE), hiV = IntVector.broadcast(I, Integer.MIN_VALUE);
