@@ -121,6 +121,8 @@ final class BackwardKernel {
     /** Per-task scratch: the offset_mask row in, its gradient row out, the points' corner sums. */
     static final class Rows {
         final float[] om, gom, sums;
+        /** Keeps the streaming reads alive. */
+        int sink;
         /** Per lane p: where point p's S1..S4 sit in {@link #sums}. */
         final int[] at1, at2, at3, at4;
 
@@ -155,10 +157,19 @@ final class BackwardKernel {
              boolean[] touched, NativeArray gradOm, SamplingGeometry geo, Rows rows) {
         int d = groupChannels;
         long cs = 4L * channels, rs = cs * width;
+        boolean stream = in.byteSize() > ForwardKernel.Task.STREAM_BYTES;
+        int lastRow = touched.length - 1, streamed = -1, sink = 0;
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
             Storage.read(om, pos * offsetDim, rows.om, offsetDim);
             geo.compute(rows.om, n, q);
+            if (stream && geo.lastRow >= geo.firstRow && geo.lastRow + 1 > streamed) {
+                // large inputs: bring the rows (and the next) in sequentially, see ForwardKernel.Task
+                for (int r = Math.max(streamed + 1, geo.firstRow), end = Math.min(geo.lastRow + 1, lastRow); r <= end; r++) {
+                    sink |= touchRow(in, r);
+                }
+                streamed = Math.min(geo.lastRow + 1, lastRow);
+            }
             for (int r = geo.firstRow; r <= geo.lastRow; r++) {
                 if (!touched[r]) {
                     partial.asSlice(4L * r * rowFloats, 4L * rowFloats).fill((byte) 0);
@@ -186,6 +197,16 @@ final class BackwardKernel {
             gradients(geo, rows);
             Storage.write(rows.gom, gradOm, pos * offsetDim, offsetDim);
         }
+        rows.sink |= sink;
+    }
+
+    /** One int per 64-byte line of input row r, read in order (the caller keeps the result alive). */
+    private int touchRow(MemorySegment in, int r) {
+        int x = 0;
+        for (long at = 4L * r * rowFloats, end = at + 4L * rowFloats; at < end; at += 64) {
+            x |= in.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, at);
+        }
+        return x;
     }
 
     /**
