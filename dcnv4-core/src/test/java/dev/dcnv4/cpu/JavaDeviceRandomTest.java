@@ -74,6 +74,34 @@ class JavaDeviceRandomTest {
         }
     }
 
+    /**
+     * An input above the streaming threshold: rows are read ahead (fp32 forward, every backward).
+     * The offsets are an integer plus a fraction in [0.3, 0.7], so that no sample lies near a pixel
+     * boundary, where the fp32 and fp64 positions could floor differently and the offset gradient jumps
+     * (with 300k samples on a 64-pixel image a few would otherwise land within an fp32 ulp of one).
+     */
+    @Test
+    void largeInputWithStreamedRowsMatchesReference() {
+        Dcnv4Config c = Dcnv4Config.builder().groups(4).groupChannels(32).offsetScale(1f).build();
+        Dcnv4Problem p = Dcnv4Problem.of(c, 2, 64, 72);
+        assertTrue(4L * p.inputSize() > ForwardKernel.Task.STREAM_BYTES, "input must exceed the streaming threshold");
+        SplittableRandom r = new SplittableRandom(77);
+        int k = c.points(), width = c.paddedOffsetDim();
+        for (DType t : new DType[] {DType.FP32, DType.FP16}) {
+            try (Dcnv4Data data = Dcnv4Data.random(p, t, 77, 3f)) {
+                for (int row = 0; row < p.batch() * p.positions(); row++) {
+                    for (int g = 0; g < c.groups(); g++) {
+                        for (int j = 0; j < 2 * k; j++) {
+                            float off = r.nextInt(-3, 4) + 0.3f + 0.4f * (float) r.nextDouble();
+                            data.offsetMask().setFloat(row * width + g * 3 * k + j, off);
+                        }
+                    }
+                }
+                check(p, data, DType.FP32, "large " + t);
+            }
+        }
+    }
+
     static void check(Dcnv4Problem p, Dcnv4Data data, DType gradType, String what) {
         DType t = data.dtype();
         double[] in = data.input().toDoubleArray(), om = data.offsetMask().toDoubleArray();
