@@ -37,10 +37,15 @@ import java.util.Arrays;
  *       channel; the rounding errors of the two are of the same order, eps * sum|t*v|). The lanes
  *       of each S_j are summed by a fixed pairwise tree (never {@code reduceLanes}, whose order is
  *       unspecified), then the scalar tail channels are added in order. The combination above runs
- *       once per position over all points as vectors. Softmax mode applies the Jacobian
+ *       once per point after all groups of the position. Softmax mode applies the Jacobian
  *       {@code g_k - p_k * sum_j g_j} with {@code g_k = p_k * dL/dp_k}.</li>
  * </ul>
  * Each (position) row of grad_offset_mask is written once; invalid points and padding entries as 0.
+ *
+ * <p>The channels are walked in passes of two vectors ({@link #pairPass}), then one, then scalars,
+ * each with the group's point loop inside, so that the code per point is straight-line; points with
+ * a corner outside the image follow the others, in their own method. Inputs larger than
+ * {@link ForwardKernel.Task#STREAM_BYTES} are read into the cache row by row ahead of the points.
  */
 final class BackwardKernel {
     private static final VectorSpecies<Float> S = ForwardKernel.S;
