@@ -128,46 +128,37 @@ final class BackwardKernel {
         final float[] om, gom, sums;
         /** Keeps the streaming reads alive. */
         int sink;
-        /** Per lane p: where point p's S1..S4 sit in {@link #sums}. */
-        final int[] at1, at2, at3, at4;
 
         Rows(int offsetDim, int points) {
             om = new float[offsetDim + LANES];         // SamplingGeometry.rowLength
             gom = new float[offsetDim];
-            int padded = (points + LANES - 1) / LANES * LANES;
-            sums = new float[BLOCK * padded];
-            at1 = new int[padded];
-            at2 = new int[padded];
-            at3 = new int[padded];
-            at4 = new int[padded];
-            for (int p = 0; p < padded; p++) {
-                at1[p] = BLOCK * p + AT1;
-                at2[p] = BLOCK * p + AT2;
-                at3[p] = BLOCK * p + AT3;
-                at4[p] = BLOCK * p + AT4;
-            }
+            sums = new float[BLOCK * points];
         }
     }
 
     /**
-     * Positions [from, to): gradients of sum(output * gradOut).
+     * Positions [from, to), groups [g0, g1): gradients of sum(output * gradOut).
      *
      * @param in      fp32 input
      * @param gradOut fp32 grad_output
-     * @param partial this task's fp32 grad_input buffer, input-sized; a row is zeroed here when
-     *                {@code touched} says this chunk has not written it yet
-     * @param gradOm  grad_offset_mask (fp32 or storage precision), rows [from, to) written
+     * @param partial fp32 grad_input accumulator, input-sized: this task's own buffer, or the result
+     *                itself (already zeroed) when no other task touches these groups' channels
+     * @param touched with a buffer of its own: the rows of {@code partial} written so far (a row is
+     *                zeroed here when first touched); null when {@code partial} is zeroed already
+     * @param gradOm  grad_offset_mask (fp32 or storage precision): the entries of groups [g0, g1) of
+     *                rows [from, to) are written (and the row's padding when {@code g1 == G})
      */
-    void run(int from, int to, MemorySegment in, NativeArray om, MemorySegment gradOut, MemorySegment partial,
-             boolean[] touched, NativeArray gradOm, SamplingGeometry geo, Rows rows) {
+    void run(int from, int to, int g0, int g1, MemorySegment in, NativeArray om, MemorySegment gradOut,
+             MemorySegment partial, boolean[] touched, NativeArray gradOm, SamplingGeometry geo, Rows rows) {
         int d = groupChannels;
         long cs = 4L * channels, rs = cs * width;
         boolean stream = in.byteSize() > ForwardKernel.Task.STREAM_BYTES;
-        int lastRow = touched.length - 1, streamed = -1, sink = 0;
+        int lastRow = (int) (in.byteSize() / (4L * rowFloats)) - 1, streamed = -1, sink = 0;
+        int omFrom = g0 * 3 * kPoints, omTo = g1 == groups ? offsetDim : g1 * 3 * kPoints;
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
             Storage.read(om, pos * offsetDim, rows.om, offsetDim);
-            geo.compute(rows.om, n, q);
+            geo.compute(rows.om, n, q, g0, g1);
             if (stream && geo.lastRow >= geo.firstRow && geo.lastRow + 1 > streamed) {
                 // large inputs: bring the rows (and the next) in sequentially, see ForwardKernel.Task
                 for (int r = Math.max(streamed + 1, geo.firstRow), end = Math.min(geo.lastRow + 1, lastRow); r <= end; r++) {
@@ -175,14 +166,14 @@ final class BackwardKernel {
                 }
                 streamed = Math.min(geo.lastRow + 1, lastRow);
             }
-            for (int r = geo.firstRow; r <= geo.lastRow; r++) {
+            for (int r = geo.firstRow; touched != null && r <= geo.lastRow; r++) {
                 if (!touched[r]) {
                     partial.asSlice(4L * r * rowFloats, 4L * rowFloats).fill((byte) 0);
                     touched[r] = true;
                 }
             }
             float[] sums = rows.sums;
-            for (int g = 0; g < groups; g++) {
+            for (int g = g0; g < g1; g++) {
                 long go = 4L * ((long) pos * channels + (long) g * d);
                 int p0 = g * kPoints, p1 = p0 + kPoints, c = 0;
                 for (; c + 2 * LANES <= d; c += 2 * LANES) {
@@ -199,8 +190,8 @@ final class BackwardKernel {
                     }
                 }
             }
-            gradients(geo, rows);
-            Storage.write(rows.gom, gradOm, pos * offsetDim, offsetDim);
+            gradients(geo, rows, g0, g1, omFrom, omTo);
+            Storage.write(rows.gom, omFrom, gradOm, pos * offsetDim + omFrom, omTo - omFrom);
         }
         rows.sink |= sink;
     }
@@ -438,12 +429,12 @@ final class BackwardKernel {
      * The position's grad_offset_mask row from the points' corner sums, all points as vectors
      * (invalid points and padding give exact zeros), then the softmax Jacobian per group.
      */
-    private void gradients(SamplingGeometry geo, Rows rows) {
+    private void gradients(SamplingGeometry geo, Rows rows, int g0, int g1, int omFrom, int omTo) {
         float[] gom = rows.gom, sums = rows.sums;
-        Arrays.fill(gom, 0f);
+        Arrays.fill(gom, omFrom, omTo, 0f);
         int[] state = geo.state, slotX = geo.slotX, slotY = geo.slotY, slotM = geo.slotM;
         // scalar: 16-lane gathers and scatters cost more than this on the test machine (AMD EPYC)
-        for (int p = 0, count = geo.count; p < count; p++) {
+        for (int p = g0 * kPoints, end = g1 * kPoints; p < end; p++) {
             if (state[p] == 0) {
                 continue;                                    // invalid: the zeros of the fill
             }
@@ -455,7 +446,7 @@ final class BackwardKernel {
             gom[slotM[p]] = Math.fma(s4, geo.w4[p], Math.fma(s3, geo.w3[p], Math.fma(s1, geo.w1[p], s2 * geo.w2[p])));
         }
         if (softmax) {
-            for (int g = 0; g < groups; g++) {
+            for (int g = g0; g < g1; g++) {
                 softmaxJacobian(gom, g * 3 * kPoints + 2 * kPoints, geo.m, g * kPoints);
             }
         }

@@ -113,24 +113,39 @@ public final class JavaDevice implements Dcnv4Device {
         int total = problem.batch() * problem.positions(), inSize = problem.inputSize();
         int rows = problem.batch() * problem.height();
         long rowFloats = (long) problem.width() * problem.config().channels();
-        // one grad_input buffer per chunk (rows zeroed lazily), capped at about 512 MB in all
-        int chunks = (int) Math.min(pool.chunksFor(total), Math.max(pool.threads(), (512L << 20) / (4L * inSize)));
+        BackwardKernel kernel = new BackwardKernel(problem);
+        int groups = problem.config().groups();
+        int offsetDim = problem.config().paddedOffsetDim(), points = problem.config().points() * groups;
+        boolean direct = gradInput.dtype() == DType.FP32;
+        MemorySegment dst = direct ? gradInput.getSegment() : workspace.floats(Workspace.OUTPUT, inSize);
+        int threads = pool.threads();
+        if (threads == 1) {
+            // one thread: it adds straight into the result (zeroed first), over all positions in order,
+            // with no buffer to combine. (Splitting the groups between threads the same way measured
+            // faster at the minimum but slower at the median and mean on the shared 2-core machine: a
+            // static split waits for a thread that starts late, the position chunks below rebalance.)
+            dst.asSlice(0, 4L * inSize).fill((byte) 0);
+            kernel.run(0, total, 0, groups, in, om, go, dst, null, gradOffsetMask, new SamplingGeometry(problem, true),
+                    new BackwardKernel.Rows(offsetDim, points));
+            if (!direct) {
+                Storage.narrow(dst, 0, inSize, gradInput, new Storage.Scratch());
+            }
+            return;
+        }
+        // split by positions: one grad_input buffer per chunk (rows zeroed lazily), capped at about
+        // 512 MB in all, summed row by row in chunk order
+        int chunks = (int) Math.min(pool.chunksFor(total), Math.max(threads, (512L << 20) / (4L * inSize)));
         MemorySegment[] partial = new MemorySegment[chunks];
         for (int k = 0; k < chunks; k++) {
             partial[k] = workspace.floats(Workspace.PARTIAL + k, inSize);
         }
         boolean[][] touched = new boolean[chunks][rows];
-        BackwardKernel kernel = new BackwardKernel(problem);
-        int offsetDim = problem.config().paddedOffsetDim();
-        int points = problem.config().points() * problem.config().groups();
         pool.runChunks(chunks, k -> {
             int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
-            kernel.run(from, to, in, om, go, partial[k], touched[k], gradOffsetMask,
+            kernel.run(from, to, 0, groups, in, om, go, partial[k], touched[k], gradOffsetMask,
                     new SamplingGeometry(problem, true), new BackwardKernel.Rows(offsetDim, points));
         });
         // sum the chunks' rows in chunk order (fixed, so bit-reproducible), in parallel over rows
-        boolean direct = gradInput.dtype() == DType.FP32;
-        MemorySegment dst = direct ? gradInput.getSegment() : workspace.floats(Workspace.OUTPUT, inSize);
         int rowChunks = pool.chunksFor(rows);
         pool.runChunks(rowChunks, r -> {
             int from = TaskPool.start(rows, rowChunks, r), to = TaskPool.start(rows, rowChunks, r + 1);

@@ -225,17 +225,22 @@ final class Storage {
 
     /** Writes {@code src[0..len)} to elements {@code from..from+len} of {@code dst}, rounded once. */
     static void write(float[] src, NativeArray dst, int from, int len) {
+        write(src, 0, dst, from, len);
+    }
+
+    /** Writes {@code src[srcFrom .. srcFrom+len)} to elements {@code from..from+len} of {@code dst}, rounded once. */
+    static void write(float[] src, int srcFrom, NativeArray dst, int from, int len) {
         MemorySegment out = dst.getSegment();
         switch (dst.dtype()) {
-            case FP32 -> MemorySegment.copy(src, 0, out, F32, 4L * from, len);
+            case FP32 -> MemorySegment.copy(src, srcFrom, out, F32, 4L * from, len);
             case FP16 -> {
                 for (int j = 0; j < len; j++) {
-                    out.set(I16, 2L * (from + j), Float.floatToFloat16(src[j]));
+                    out.set(I16, 2L * (from + j), Float.floatToFloat16(src[srcFrom + j]));
                 }
             }
             case BF16 -> {
                 for (int j = 0; j < len; j++) {
-                    out.set(I16, 2L * (from + j), BFloat16.fromFloat(src[j]));
+                    out.set(I16, 2L * (from + j), BFloat16.fromFloat(src[srcFrom + j]));
                 }
             }
         }

@@ -23,16 +23,19 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Error = max|actual - expected| / max|expected|, tolerances of goldens/README.md.
  */
 class JavaDeviceRandomTest {
-    private static JavaDevice device;
+    /** Three threads (position chunks, per-chunk buffers) and one (the result accumulated directly). */
+    private static JavaDevice device, single;
 
     @BeforeAll
     static void open() {
         device = new JavaDevice(3);
+        single = new JavaDevice(1);
     }
 
     @AfterAll
     static void close() {
         device.close();
+        single.close();
     }
 
     static double tolerance(DType t) {
@@ -69,7 +72,8 @@ class JavaDeviceRandomTest {
             DType gradType = r.nextBoolean() ? DType.FP32 : t;
             float amp = new float[] {0.5f, 2f, 6f}[r.nextInt(3)];
             try (Dcnv4Data data = Dcnv4Data.random(p, t, r.nextLong(), amp)) {
-                check(p, data, gradType, "case " + i + " " + p + " " + t + " grads " + gradType);
+                JavaDevice dev = i % 4 == 3 ? single : device;
+                check(dev, p, data, gradType, "case " + i + " " + p + " " + t + " grads " + gradType + " on " + dev.threads() + " threads");
             }
         }
     }
@@ -97,12 +101,13 @@ class JavaDeviceRandomTest {
                         }
                     }
                 }
-                check(p, data, DType.FP32, "large " + t);
+                check(device, p, data, DType.FP32, "large " + t);
+                check(single, p, data, DType.FP32, "large " + t + " on 1 thread");
             }
         }
     }
 
-    static void check(Dcnv4Problem p, Dcnv4Data data, DType gradType, String what) {
+    static void check(JavaDevice device, Dcnv4Problem p, Dcnv4Data data, DType gradType, String what) {
         DType t = data.dtype();
         double[] in = data.input().toDoubleArray(), om = data.offsetMask().toDoubleArray();
         double[] go = data.gradOutput().toDoubleArray();
