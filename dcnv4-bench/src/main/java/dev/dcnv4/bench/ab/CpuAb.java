@@ -1,0 +1,154 @@
+package dev.dcnv4.bench.ab;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * A/B timing of several builds of the CPU backend in one JVM: each {@code label=classes-folder}
+ * is loaded through its own class loader, and the versions are called in turn, ten calls each,
+ * for the measuring time. On a shared machine whose speed drifts by 30-50% over minutes, only
+ * versions measured interleaved like this can be compared; separate runs cannot.
+ * {@code scripts/cpu-ab.sh} builds a git revision's classes and calls this.
+ */
+@Command(name = "cpu-ab", mixinStandardHelpOptions = true,
+        description = "Times builds of device java against each other, interleaved in one JVM.")
+public final class CpuAb implements Callable<Integer> {
+    @Parameters(paramLabel = "LABEL=CLASSES", arity = "1..*",
+            description = "A label and a dcnv4-core classes folder (or jar) per version.")
+    List<String> versions;
+
+    @Option(names = "--shape", split = ",", defaultValue = "1,56,56,128", description = "N,H,W,C (default ${DEFAULT-VALUE}).")
+    int[] shape;
+
+    @Option(names = "--groups", defaultValue = "4", description = "Groups (default ${DEFAULT-VALUE}).")
+    int groups;
+
+    @Option(names = "--threads", defaultValue = "2", description = "Threads of each device (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--dtype", defaultValue = "fp32", description = "fp32, fp16 or bf16 (default ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--backward", description = "Time the backward instead of the forward.")
+    boolean backward;
+
+    @Option(names = "--seconds", defaultValue = "20", description = "Measuring time (default ${DEFAULT-VALUE}).")
+    double seconds;
+
+    @Option(names = "--warmup-seconds", defaultValue = "6", description = "Warm-up time, all versions in turn (default ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        if (shape.length != 4) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--shape: expected N,H,W,C but was " + Arrays.toString(shape));
+        }
+        Path runnerDir = extractRunner();
+        List<String> labels = new ArrayList<>();
+        List<Runnable> runs = new ArrayList<>();
+        List<AutoCloseable> open = new ArrayList<>();
+        try {
+            for (String v : versions) {
+                int eq = v.indexOf('=');
+                if (eq <= 0) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), "version: expected LABEL=CLASSES but was '" + v + "'");
+                }
+                Path classes = Path.of(v.substring(eq + 1));
+                if (!Files.exists(classes)) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), v.substring(0, eq) + ": no such folder or jar " + classes);
+                }
+                URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL(), runnerDir.toUri().toURL()},
+                        ClassLoader.getPlatformClassLoader());
+                Object r = newRunner(loader);
+                labels.add(v.substring(0, eq));
+                runs.add((Runnable) r);
+                open.add((AutoCloseable) r);
+            }
+            System.err.printf(Locale.ROOT, "%s %s %s, %d threads: warming up %.0f s, then %.0f s interleaved%n",
+                    String.join(",", Arrays.stream(shape).mapToObj(Integer::toString).toList()), dtype,
+                    backward ? "backward" : "forward", threads, warmupSeconds, seconds);
+            long warm = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            while (System.nanoTime() < warm) {
+                for (Runnable r : runs) {
+                    for (int i = 0; i < 5; i++) {
+                        r.run();
+                    }
+                }
+            }
+            List<List<Double>> times = new ArrayList<>();
+            runs.forEach(r -> times.add(new ArrayList<>()));
+            long stop = System.nanoTime() + (long) (seconds * 1e9);
+            while (System.nanoTime() < stop) {
+                for (int v = 0; v < runs.size(); v++) {
+                    for (int i = 0; i < 10; i++) {
+                        long t0 = System.nanoTime();
+                        runs.get(v).run();
+                        times.get(v).add((System.nanoTime() - t0) / 1e6);
+                    }
+                }
+            }
+            double base = 0;
+            for (int v = 0; v < runs.size(); v++) {
+                double[] t = times.get(v).stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                double median = t[t.length / 2], mean = Arrays.stream(t).average().orElse(0);
+                base = v == 0 ? median : base;
+                System.out.printf(Locale.ROOT, "%-10s min %8.3f  p10 %8.3f  median %8.3f  mean %8.3f ms  (%d calls)  median %s%n",
+                        labels.get(v), t[0], t[t.length / 10], median, mean, t.length,
+                        v == 0 ? "= 1" : String.format(Locale.ROOT, "x %.3f of %s", median / base, labels.get(0)));
+            }
+            return 0;
+        } finally {
+            for (AutoCloseable c : open) {
+                c.close();
+            }
+        }
+    }
+
+    private Object newRunner(ClassLoader loader) throws ReflectiveOperationException {
+        Class<?> c = loader.loadClass(CpuAbRunner.class.getName());
+        try {
+            return c.getConstructor(int.class, String.class, boolean.class, int[].class, int.class)
+                    .newInstance(threads, dtype, backward, shape, groups);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;                      // a bad argument, with its message
+            }
+            throw e;
+        }
+    }
+
+    /** Copies the runner's class file into a temporary folder that each version's loader also sees. */
+    private static Path extractRunner() throws IOException {
+        String name = CpuAbRunner.class.getName().replace('.', '/') + ".class";
+        Path dir = Files.createTempDirectory("dcnv4-ab");
+        Path file = dir.resolve(name);
+        Files.createDirectories(file.getParent());
+        try (InputStream in = CpuAb.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("runner class " + name + " not found");
+            }
+            Files.copy(in, file);
+        }
+        file.toFile().deleteOnExit();
+        return dir;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new CpuAb()).execute(args));
+    }
+}

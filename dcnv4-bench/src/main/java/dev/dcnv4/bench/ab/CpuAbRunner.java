@@ -1,0 +1,49 @@
+package dev.dcnv4.bench.ab;
+
+import dev.dcnv4.arrays.DType;
+import dev.dcnv4.arrays.NativeArray;
+import dev.dcnv4.cpu.JavaDevice;
+import dev.dcnv4.op.Dcnv4Config;
+import dev.dcnv4.op.Dcnv4Data;
+import dev.dcnv4.op.Dcnv4Problem;
+
+/**
+ * One version's side of {@link CpuAb}: a device "java" with its data, one call per {@link #run()}.
+ * {@link CpuAb} loads this class once per version, through a class loader that sees that version's
+ * dcnv4-core classes, so it must use only API that every version has: the configuration builder,
+ * {@code Dcnv4Problem.of}, {@code Dcnv4Data.random}, {@code NativeArray.allocate} and the device.
+ */
+public final class CpuAbRunner implements Runnable, AutoCloseable {
+    private final JavaDevice device;
+    private final Dcnv4Data data;
+    private final NativeArray out, gradIn, gradOm;
+    private final Runnable call;
+
+    /** {@code shape} = N, H, W, C; offsets up to 2 px (as {@code dcnv4 bench}). */
+    public CpuAbRunner(int threads, String dtype, boolean backward, int[] shape, int groups) {
+        DType t = DType.valueOf(dtype.toUpperCase(java.util.Locale.ROOT));
+        Dcnv4Config cfg = Dcnv4Config.builder().groups(groups).groupChannels(shape[3] / groups).offsetScale(1f).build();
+        Dcnv4Problem p = Dcnv4Problem.of(cfg, shape[0], shape[1], shape[2]);
+        device = new JavaDevice(threads);
+        data = Dcnv4Data.random(p, t, 1, 2f);
+        out = NativeArray.allocate(t, p.outputSize());
+        gradIn = NativeArray.allocate(t, p.inputSize());
+        gradOm = NativeArray.allocate(t, p.offsetMaskSize());
+        call = backward ? () -> device.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gradIn, gradOm)
+                : () -> device.forward(p, data.input(), data.offsetMask(), out);
+    }
+
+    @Override
+    public void run() {
+        call.run();
+    }
+
+    @Override
+    public void close() {
+        out.close();
+        gradIn.close();
+        gradOm.close();
+        data.close();
+        device.close();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.dcnv4.bench.ab;
+
+import dev.dcnv4.cpu.JavaDevice;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The A/B tool runs two copies of the current CPU backend, each through its own class loader. */
+class CpuAbTest {
+    @Test
+    void timesTwoVersionsInOneJvm() throws Exception {
+        String core = Path.of(JavaDevice.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        int code;
+        try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            System.setOut(out);
+            code = new CommandLine(new CpuAb()).execute("--shape", "1,6,7,16", "--groups", "2", "--threads", "2",
+                    "--backward", "--seconds", "0.2", "--warmup-seconds", "0.2", "a=" + core, "b=" + core);
+        } finally {
+            System.setOut(old);
+        }
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, text);
+        assertTrue(text.contains("a ") && text.contains("median = 1"), text);
+        assertTrue(text.matches("(?s).*b +min .*median x [0-9.]+ of a.*"), text);
+    }
+
+    @Test
+    void rejectsAMissingFolder() {
+        int code = new CommandLine(new CpuAb()).execute("--seconds", "0.1", "x=/no/such/folder");
+        assertEquals(2, code);
+    }
+}
