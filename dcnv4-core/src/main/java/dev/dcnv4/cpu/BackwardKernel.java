@@ -44,8 +44,8 @@ import java.util.Arrays;
  *
  * <p>The channels are walked in passes of two vectors ({@link #pairPass}), then one, then scalars,
  * each with the group's point loop inside, so that the code per point is straight-line; points with
- * a corner outside the image follow the others, in their own method. Inputs larger than
- * {@link ForwardKernel.Task#STREAM_BYTES} are read into the cache row by row ahead of the points.
+ * a corner outside the image follow the others, in their own method. The input is read into the
+ * cache row by row, sequentially, ahead of the points ({@link #touchRow}).
  */
 final class BackwardKernel {
     private static final VectorSpecies<Float> S = ForwardKernel.S;
@@ -152,15 +152,14 @@ final class BackwardKernel {
              MemorySegment partial, boolean[] touched, NativeArray gradOm, SamplingGeometry geo, Rows rows) {
         int d = groupChannels;
         long cs = 4L * channels, rs = cs * width;
-        boolean stream = in.byteSize() > ForwardKernel.Task.STREAM_BYTES;
         int lastRow = (int) (in.byteSize() / (4L * rowFloats)) - 1, streamed = -1, sink = 0;
         int omFrom = g0 * 3 * kPoints, omTo = g1 == groups ? offsetDim : g1 * 3 * kPoints;
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
             Storage.read(om, pos * offsetDim, rows.om, offsetDim);
             geo.compute(rows.om, n, q, g0, g1);
-            if (stream && geo.lastRow >= geo.firstRow && geo.lastRow + 1 > streamed) {
-                // large inputs: bring the rows (and the next) in sequentially, see ForwardKernel.Task
+            if (geo.lastRow >= geo.firstRow && geo.lastRow + 1 > streamed) {
+                // bring the input rows (and the next) in sequentially, see ForwardKernel.Task
                 for (int r = Math.max(streamed + 1, geo.firstRow), end = Math.min(geo.lastRow + 1, lastRow); r <= end; r++) {
                     sink |= touchRow(in, r);
                 }

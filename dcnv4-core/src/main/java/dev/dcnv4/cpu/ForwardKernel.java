@@ -58,19 +58,17 @@ final class ForwardKernel {
      * in {@code stage} (C floats, in cache) and rounded once into the caller's output.
      */
     static final class Task {
-        /**
-         * fp32 inputs above this size are streamed in row by row ahead of the points that read them
-         * ({@link #touchRow}): the corner loads alone, scattered over two rows, leave the hardware
-         * prefetcher idle and wait on memory (1x200x320x128 fp32: 18 ms before, vs 12 ms for fp16,
-         * whose rows are widened by a sequential pass); smaller inputs stay in cache anyway.
-         */
-        static final long STREAM_BYTES = 4L << 20;
-
         final SamplingGeometry geo;
         final float[] omRow;
         final MemorySegment in;
         private final NativeArray source;
-        /** Rows widened (fp16/bf16) or streamed in (large fp32) in this call; null when neither. */
+        /**
+         * Rows widened (fp16/bf16) or streamed in (fp32) in this call. fp32 rows are read into the
+         * cache sequentially just ahead of the points that read them ({@link #touchRow}): the corner
+         * loads alone, spread over two rows, leave the hardware prefetcher idle and wait on memory
+         * whenever the input is not in cache (1x200x320x128: 18.3 -> 11.4 ms; and on this shared
+         * machine, where other tenants evict it, the median backward of 1x56x56x128 fell by 20%).
+         */
         private final boolean[] ready;
         private final MemorySegment stage;
         private final long rowFloats;
@@ -91,15 +89,14 @@ final class ForwardKernel {
             source = lazy ? input : null;
             in = lazy ? buffer.asSlice(0, wide) : input.getSegment();
             lastInputRow = problem.batch() * problem.height() - 1;
-            boolean stream = lazy || 4L * problem.inputSize() > STREAM_BYTES;
-            ready = stream ? new boolean[lastInputRow + 1] : null;
+            ready = new boolean[lastInputRow + 1];
             stage = output.dtype() == DType.FP32 ? null : buffer.asSlice(wide, 4L * c.channels());
         }
 
         /**
          * Prepares the input rows that the valid points of {@link #geo} read ({@code firstRow..lastRow}),
          * where not done yet in this call: widens them (fp16/bf16), or streams them, and the next row,
-         * into the cache (large fp32). {@code [lo, hi)} is a run of rows known to be ready, so that the
+         * into the cache (fp32). {@code [lo, hi)} is a run of rows known to be ready, so that the
          * common case (the rows of the previous positions) costs one comparison.
          */
         private void prepareRows() {
@@ -157,15 +154,12 @@ final class ForwardKernel {
         MemorySegment in = task.in, stage = task.stage;
         MemorySegment out = stage == null ? output.getSegment() : stage;
         float[] omRow = task.omRow;
-        boolean prepare = task.ready != null;
         long cs = 4L * channels, rs = cs * width;          // bytes to the right / lower neighbour
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
             Storage.read(om, pos * offsetDim, omRow, offsetDim);   // whole padded row: full vectors
             geo.compute(omRow, n, q);
-            if (prepare) {
-                task.prepareRows();
-            }
+            task.prepareRows();
             long posBase = stage == null ? 4L * pos * channels : 0;
             for (int g = 0; g < groups; g++) {
                 int p0 = g * kPoints, p1 = p0 + kPoints;
