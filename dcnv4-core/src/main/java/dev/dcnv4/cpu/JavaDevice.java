@@ -140,14 +140,14 @@ public final class JavaDevice implements Dcnv4Device {
             partial[k] = workspace.floats(Workspace.PARTIAL + k, inSize);
         }
         boolean[][] touched = new boolean[chunks][rows];
-        pool.runChunks(chunks, k -> {
+        // then sum the chunks' rows in chunk order (fixed, so bit-reproducible), in parallel over rows,
+        // in the same tasks once every chunk is done
+        int rowChunks = pool.chunksFor(rows);
+        pool.runChunksThen(chunks, k -> {
             int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
             kernel.run(from, to, 0, groups, in, om, go, partial[k], touched[k], gradOffsetMask,
                     new SamplingGeometry(problem, true), new BackwardKernel.Rows(offsetDim, points));
-        });
-        // sum the chunks' rows in chunk order (fixed, so bit-reproducible), in parallel over rows
-        int rowChunks = pool.chunksFor(rows);
-        pool.runChunks(rowChunks, r -> {
+        }, rowChunks, r -> {
             int from = TaskPool.start(rows, rowChunks, r), to = TaskPool.start(rows, rowChunks, r + 1);
             Reduction.sumRows(partial, touched, from, to, rowFloats, dst);
             if (!direct) {

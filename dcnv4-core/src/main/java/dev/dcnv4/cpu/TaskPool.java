@@ -145,6 +145,47 @@ final class TaskPool implements AutoCloseable {
         });
     }
 
+    /**
+     * {@link #runChunks(int, IntConsumer)}, then {@code after} for part ids 0..parts-1, in the same
+     * tasks: a task that has no chunk left waits (spinning) until every chunk has finished, then takes
+     * parts. One hand-over to the workers instead of two; a task that starts late finds the chunks
+     * taken by the others and goes straight to the parts.
+     */
+    void runChunksThen(int chunks, IntConsumer body, int parts, IntConsumer after) {
+        int tasks = Math.min(threads, Math.max(chunks, parts));
+        AtomicInteger[] next = new AtomicInteger[tasks];
+        for (int t = 0; t < tasks; t++) {
+            next[t] = new AtomicInteger(start(chunks, tasks, t));
+        }
+        AtomicInteger done = new AtomicInteger(), nextPart = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        run(tasks, t -> {
+            for (int i = 0; i < tasks; i++) {
+                int r = (t + i) % tasks, end = start(chunks, tasks, r + 1);
+                for (int c = next[r].getAndIncrement(); c < end; c = next[r].getAndIncrement()) {
+                    try {
+                        body.accept(c);
+                    } catch (RuntimeException | Error e) {
+                        failed.set(true);            // the others stop waiting; run() rethrows this
+                        throw e;
+                    } finally {
+                        done.incrementAndGet();
+                    }
+                }
+            }
+            for (long spins = 0; done.get() < chunks && !failed.get(); spins++) {
+                if (spins < 20_000) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+            for (int p = nextPart.getAndIncrement(); p < parts && !failed.get(); p = nextPart.getAndIncrement()) {
+                after.accept(p);
+            }
+        });
+    }
+
     /** Chunks for {@code items} units of work: {@code perThread} per thread, fewer when there is less work. */
     int chunksFor(int items, int perThread) {
         return Math.max(1, Math.min(items, threads == 1 ? 1 : perThread * threads));
