@@ -45,7 +45,7 @@ import java.util.Arrays;
  * <p>The channels are walked in passes of two vectors ({@link #pairPass}), then one, then scalars,
  * each with the group's point loop inside, so that the code per point is straight-line; points with
  * a corner outside the image follow the others, in their own method. The input is read into the
- * cache row by row, sequentially, ahead of the points ({@link #touchRow}).
+ * cache row by row, sequentially, ahead of the points ({@link Storage#touch}).
  */
 final class BackwardKernel {
     private static final VectorSpecies<Float> S = ForwardKernel.S;
@@ -137,31 +137,29 @@ final class BackwardKernel {
     }
 
     /**
-     * Positions [from, to), groups [g0, g1): gradients of sum(output * gradOut).
+     * Positions [from, to): gradients of sum(output * gradOut).
      *
      * @param in      fp32 input
      * @param gradOut fp32 grad_output
-     * @param partial fp32 grad_input accumulator, input-sized: this task's own buffer, or the result
-     *                itself (already zeroed) when no other task touches these groups' channels
+     * @param partial fp32 grad_input accumulator, input-sized: this chunk's own buffer, or the result
+     *                itself (already zeroed) when one task does all positions
      * @param touched with a buffer of its own: the rows of {@code partial} written so far (a row is
      *                zeroed here when first touched); null when {@code partial} is zeroed already
-     * @param gradOm  grad_offset_mask (fp32 or storage precision): the entries of groups [g0, g1) of
-     *                rows [from, to) are written (and the row's padding when {@code g1 == G})
+     * @param gradOm  grad_offset_mask (fp32 or storage precision), rows [from, to) written
      */
-    void run(int from, int to, int g0, int g1, MemorySegment in, NativeArray om, MemorySegment gradOut,
-             MemorySegment partial, boolean[] touched, NativeArray gradOm, SamplingGeometry geo, Rows rows) {
+    void run(int from, int to, MemorySegment in, NativeArray om, MemorySegment gradOut, MemorySegment partial,
+             boolean[] touched, NativeArray gradOm, SamplingGeometry geo, Rows rows) {
         int d = groupChannels;
         long cs = 4L * channels, rs = cs * width;
         int lastRow = (int) (in.byteSize() / (4L * rowFloats)) - 1, streamed = -1, sink = 0;
-        int omFrom = g0 * 3 * kPoints, omTo = g1 == groups ? offsetDim : g1 * 3 * kPoints;
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
             Storage.read(om, pos * offsetDim, rows.om, offsetDim);
-            geo.compute(rows.om, n, q, g0, g1);
+            geo.compute(rows.om, n, q);
             if (geo.lastRow >= geo.firstRow && geo.lastRow + 1 > streamed) {
                 // bring the input rows (and the next) in sequentially, see ForwardKernel.Task
                 for (int r = Math.max(streamed + 1, geo.firstRow), end = Math.min(geo.lastRow + 1, lastRow); r <= end; r++) {
-                    sink |= touchRow(in, r);
+                    sink |= Storage.touch(in, 4L * r * rowFloats, 4L * rowFloats);
                 }
                 streamed = Math.min(geo.lastRow + 1, lastRow);
             }
@@ -172,7 +170,7 @@ final class BackwardKernel {
                 }
             }
             float[] sums = rows.sums;
-            for (int g = g0; g < g1; g++) {
+            for (int g = 0; g < groups; g++) {
                 long go = 4L * ((long) pos * channels + (long) g * d);
                 int p0 = g * kPoints, p1 = p0 + kPoints, c = 0;
                 for (; c + 2 * LANES <= d; c += 2 * LANES) {
@@ -189,19 +187,10 @@ final class BackwardKernel {
                     }
                 }
             }
-            gradients(geo, rows, g0, g1, omFrom, omTo);
-            Storage.write(rows.gom, omFrom, gradOm, pos * offsetDim + omFrom, omTo - omFrom);
+            gradients(geo, rows);
+            Storage.write(rows.gom, gradOm, pos * offsetDim, offsetDim);
         }
         rows.sink |= sink;
-    }
-
-    /** One int per 64-byte line of input row r, read in order (the caller keeps the result alive). */
-    private int touchRow(MemorySegment in, int r) {
-        int x = 0;
-        for (long at = 4L * r * rowFloats, end = at + 4L * rowFloats; at < end; at += 64) {
-            x |= in.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, at);
-        }
-        return x;
     }
 
     /**
@@ -428,12 +417,12 @@ final class BackwardKernel {
      * The position's grad_offset_mask row from the points' corner sums, all points as vectors
      * (invalid points and padding give exact zeros), then the softmax Jacobian per group.
      */
-    private void gradients(SamplingGeometry geo, Rows rows, int g0, int g1, int omFrom, int omTo) {
+    private void gradients(SamplingGeometry geo, Rows rows) {
         float[] gom = rows.gom, sums = rows.sums;
-        Arrays.fill(gom, omFrom, omTo, 0f);
+        Arrays.fill(gom, 0f);
         int[] state = geo.state, slotX = geo.slotX, slotY = geo.slotY, slotM = geo.slotM;
         // scalar: 16-lane gathers and scatters cost more than this on the test machine (AMD EPYC)
-        for (int p = g0 * kPoints, end = g1 * kPoints; p < end; p++) {
+        for (int p = 0, count = geo.count; p < count; p++) {
             if (state[p] == 0) {
                 continue;                                    // invalid: the zeros of the fill
             }
@@ -445,7 +434,7 @@ final class BackwardKernel {
             gom[slotM[p]] = Math.fma(s4, geo.w4[p], Math.fma(s3, geo.w3[p], Math.fma(s1, geo.w1[p], s2 * geo.w2[p])));
         }
         if (softmax) {
-            for (int g = g0; g < g1; g++) {
+            for (int g = 0; g < groups; g++) {
                 softmaxJacobian(gom, g * 3 * kPoints + 2 * kPoints, geo.m, g * kPoints);
             }
         }

@@ -8,7 +8,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -64,7 +63,7 @@ final class ForwardKernel {
         private final NativeArray source;
         /**
          * Rows widened (fp16/bf16) or streamed in (fp32) in this call. fp32 rows are read into the
-         * cache sequentially just ahead of the points that read them ({@link #touchRow}): the corner
+         * cache sequentially just ahead of the points that read them ({@link Storage#touch}): the corner
          * loads alone, spread over two rows, leave the hardware prefetcher idle and wait on memory
          * whenever the input is not in cache (1x200x320x128: 18.3 -> 11.4 ms; and on this shared
          * machine, where other tenants evict it, the median backward of 1x56x56x128 fell by 20%).
@@ -112,7 +111,7 @@ final class ForwardKernel {
                     if (source != null) {
                         widenRow(r);
                     } else {
-                        touchRow(r);
+                        sink |= Storage.touch(in, 4L * r * rowFloats, 4L * rowFloats);
                     }
                     ready[r] = true;
                 }
@@ -129,16 +128,6 @@ final class ForwardKernel {
         private void widenRow(int r) {
             int from = (int) (r * rowFloats);
             Storage.widen(source, from, from + (int) rowFloats, in, null);
-        }
-
-        /** Reads one int per 64-byte line of row r, in order (the field keeps the loads alive). */
-        private void touchRow(int r) {
-            long at = 4L * r * rowFloats, end = at + 4L * rowFloats;
-            int x = 0;
-            for (; at < end; at += 64) {
-                x |= in.get(ValueLayout.JAVA_INT_UNALIGNED, at);
-            }
-            sink |= x;
         }
     }
 

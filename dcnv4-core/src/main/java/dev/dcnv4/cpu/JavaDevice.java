@@ -114,8 +114,8 @@ public final class JavaDevice implements Dcnv4Device {
         int rows = problem.batch() * problem.height();
         long rowFloats = (long) problem.width() * problem.config().channels();
         BackwardKernel kernel = new BackwardKernel(problem);
-        int groups = problem.config().groups();
-        int offsetDim = problem.config().paddedOffsetDim(), points = problem.config().points() * groups;
+        int offsetDim = problem.config().paddedOffsetDim();
+        int points = problem.config().points() * problem.config().groups();
         boolean direct = gradInput.dtype() == DType.FP32;
         MemorySegment dst = direct ? gradInput.getSegment() : workspace.floats(Workspace.OUTPUT, inSize);
         int threads = pool.threads();
@@ -125,7 +125,7 @@ public final class JavaDevice implements Dcnv4Device {
             // faster at the minimum but slower at the median and mean on the shared 2-core machine: a
             // static split waits for a thread that starts late, the position chunks below rebalance.)
             dst.asSlice(0, 4L * inSize).fill((byte) 0);
-            kernel.run(0, total, 0, groups, in, om, go, dst, null, gradOffsetMask, new SamplingGeometry(problem, true),
+            kernel.run(0, total, in, om, go, dst, null, gradOffsetMask, new SamplingGeometry(problem, true),
                     new BackwardKernel.Rows(offsetDim, points));
             if (!direct) {
                 Storage.narrow(dst, 0, inSize, gradInput, new Storage.Scratch());
@@ -145,7 +145,7 @@ public final class JavaDevice implements Dcnv4Device {
         int rowChunks = pool.chunksFor(rows);
         pool.runChunksThen(chunks, k -> {
             int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
-            kernel.run(from, to, 0, groups, in, om, go, partial[k], touched[k], gradOffsetMask,
+            kernel.run(from, to, in, om, go, partial[k], touched[k], gradOffsetMask,
                     new SamplingGeometry(problem, true), new BackwardKernel.Rows(offsetDim, points));
         }, rowChunks, r -> {
             int from = TaskPool.start(rows, rowChunks, r), to = TaskPool.start(rows, rowChunks, r + 1);

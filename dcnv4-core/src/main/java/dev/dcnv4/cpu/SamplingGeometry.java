@@ -101,7 +101,7 @@ final class SamplingGeometry {
         strideH = c.strideH();
         scale = c.offsetScale();
         softmax = c.softmax();
-        padded = (count + LANES - 1) / LANES * LANES + LANES;     // + a vector: a group range starts anywhere
+        padded = (count + LANES - 1) / LANES * LANES + LANES;     // + a vector: the de-interleave spills past the last point
         gridX = new float[padded];
         gridY = new float[padded];
         groupBase = new int[padded];
@@ -151,15 +151,6 @@ final class SamplingGeometry {
      * row {@code om} (fp32, {@link #rowLength} long).
      */
     void compute(float[] om, int n, int q) {
-        compute(om, n, q, 0, groups);
-    }
-
-    /**
-     * As {@link #compute(float[], int, int)} for the points of groups [g0, g1) only (points
-     * [g0*K, g1*K)); the other points' entries are left as they were, or overwritten with junk.
-     */
-    void compute(float[] om, int n, int q, int g0, int g1) {
-        int pFrom = g0 * kPoints, pTo = g1 * kPoints;
         int yo = q / outWidth, xo = q - yo * outWidth;
         FloatVector bx = FloatVector.broadcast(S, Math.fma(-(float) halfW, scale, (float) (halfW - padW + xo * strideW)));
         FloatVector by = FloatVector.broadcast(S, Math.fma(-(float) halfH, scale, (float) (halfH - padH + yo * strideH)));
@@ -172,7 +163,7 @@ final class SamplingGeometry {
         // into the next points' slots, which the next store overwrites (arrays have LANES of slack).
         // Scalar copies cost twice as much, 16-lane gathers four times.
         IntVector xFirst = IntVector.fromArray(I, X_FIRST, 0), yFirst = IntVector.fromArray(I, Y_FIRST, 0);
-        for (int g = g0, p = pFrom, b = g0 * 3 * kPoints; g < g1; g++, b += 3 * kPoints, p += kPoints) {
+        for (int g = 0, p = 0, b = 0; g < groups; g++, b += 3 * kPoints, p += kPoints) {
             for (int k0 = 0; k0 < kPoints; k0 += LANES / 2) {
                 IntVector pairs = FloatVector.fromArray(S, om, b + 2 * k0).reinterpretAsInts();
                 xFirst.selectFrom(pairs).reinterpretAsFloats().intoArray(offX, p + k0);
@@ -184,12 +175,12 @@ final class SamplingGeometry {
         }
         // lanewise min/max of y0 over the valid points, reduced once after the loop
         IntVector loV = IntVector.broadcast(I, Integer.MAX_VALUE), hiV = IntVector.broadcast(I, Integer.MIN_VALUE);
-        for (int p0 = pFrom; p0 < pTo; p0 += LANES) {
+        for (int p0 = 0; p0 < count; p0 += LANES) {
             FloatVector x = FloatVector.fromArray(S, gridX, p0).add(FloatVector.fromArray(S, offX, p0)).fma(s, bx);
             FloatVector y = FloatVector.fromArray(S, gridY, p0).add(FloatVector.fromArray(S, offY, p0)).fma(s, by);
             VectorMask<Float> valid = x.compare(VectorOperators.GT, -1f).and(y.compare(VectorOperators.GT, -1f))
                     .and(x.compare(VectorOperators.LT, (float) width)).and(y.compare(VectorOperators.LT, (float) height))
-                    .and(S.indexInRange(p0, pTo));
+                    .and(S.indexInRange(p0, count));
             // floor of a number > -1: truncate toward zero, then step down where that rounded up
             IntVector xt = (IntVector) x.convert(VectorOperators.F2I, 0);
             IntVector yt = (IntVector) y.convert(VectorOperators.F2I, 0);
@@ -228,7 +219,7 @@ final class SamplingGeometry {
             st.intoArray(state, p0);
         }
         if (softmax) {
-            for (int p = pFrom; p < pTo; p += kPoints) {
+            for (int p = 0; p < count; p += kPoints) {
                 softmax(m, p, kPoints);
             }
         }

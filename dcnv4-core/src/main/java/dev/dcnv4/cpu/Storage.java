@@ -63,14 +63,29 @@ final class Storage {
 
     /** bf16 to fp32: each 16-bit pattern shifted into the upper half (exact, NaN and inf included). */
     static void widenBf16(MemorySegment in, int from, int to, MemorySegment dst) {
-        int lanes = HALF_IN.length(), i = from;
-        for (; i + lanes <= to; i += lanes) {
-            ((IntVector) ShortVector.fromMemorySegment(HALF_IN, in, 2L * i, ORDER).convertShape(VectorOperators.S2I, INTS, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoMemorySegment(dst, 4L * i, ORDER);
+        widenBf16(in, from, dst, from, to - from);
+    }
+
+    /** bf16 elements [from, from + len) of {@code in} into fp32 elements [dstFrom, dstFrom + len) of {@code dst}. */
+    static void widenBf16(MemorySegment in, long from, MemorySegment dst, long dstFrom, int len) {
+        int lanes = HALF_IN.length(), i = 0;
+        long s0 = 2L * from, d0 = 4L * dstFrom;
+        for (; i + lanes <= len; i += lanes) {
+            ((IntVector) ShortVector.fromMemorySegment(HALF_IN, in, s0 + 2L * i, ORDER).convertShape(VectorOperators.S2I, INTS, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoMemorySegment(dst, d0 + 4L * i, ORDER);
         }
-        for (; i < to; i++) {
-            dst.set(F32, 4L * i, Float.intBitsToFloat(in.get(I16, 2L * i) << 16));
+        for (; i < len; i++) {
+            dst.set(F32, d0 + 4L * i, Float.intBitsToFloat(in.get(I16, s0 + 2L * i) << 16));
         }
+    }
+
+    /** One int per 64-byte line of {@code in}'s bytes [at, at + bytes), read in order: brings them into the cache. */
+    static int touch(MemorySegment in, long at, long bytes) {
+        int x = 0;
+        for (long end = at + bytes; at < end; at += 64) {
+            x |= in.get(ValueLayout.JAVA_INT_UNALIGNED, at);
+        }
+        return x;
     }
 
     /**
@@ -212,35 +227,22 @@ final class Storage {
             widenHalf(in, from, dst, len);
             return;
         }
-        int lanes = HALF_IN.length(), j = 0;
-        long b0 = 2L * from;
-        for (; j + lanes <= len; j += lanes) {
-            ((IntVector) ShortVector.fromMemorySegment(HALF_IN, in, b0 + 2L * j, ORDER).convertShape(VectorOperators.S2I, INTS, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, j);
-        }
-        for (; j < len; j++) {
-            dst[j] = Float.intBitsToFloat(in.get(I16, b0 + 2L * j) << 16);
-        }
+        widenBf16(in, from, MemorySegment.ofArray(dst), 0, len);
     }
 
     /** Writes {@code src[0..len)} to elements {@code from..from+len} of {@code dst}, rounded once. */
     static void write(float[] src, NativeArray dst, int from, int len) {
-        write(src, 0, dst, from, len);
-    }
-
-    /** Writes {@code src[srcFrom .. srcFrom+len)} to elements {@code from..from+len} of {@code dst}, rounded once. */
-    static void write(float[] src, int srcFrom, NativeArray dst, int from, int len) {
         MemorySegment out = dst.getSegment();
         switch (dst.dtype()) {
-            case FP32 -> MemorySegment.copy(src, srcFrom, out, F32, 4L * from, len);
+            case FP32 -> MemorySegment.copy(src, 0, out, F32, 4L * from, len);
             case FP16 -> {
                 for (int j = 0; j < len; j++) {
-                    out.set(I16, 2L * (from + j), Float.floatToFloat16(src[srcFrom + j]));
+                    out.set(I16, 2L * (from + j), Float.floatToFloat16(src[j]));
                 }
             }
             case BF16 -> {
                 for (int j = 0; j < len; j++) {
-                    out.set(I16, 2L * (from + j), BFloat16.fromFloat(src[srcFrom + j]));
+                    out.set(I16, 2L * (from + j), BFloat16.fromFloat(src[j]));
                 }
             }
         }

@@ -4,6 +4,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
@@ -129,19 +130,10 @@ final class TaskPool implements AutoCloseable {
      * still depend only on the chunk id, never on the state's history.
      */
     <T> void runChunks(int chunks, IntFunction<T> perTask, ChunkBody<T> body) {
-        int tasks = Math.min(threads, chunks);
-        AtomicInteger[] next = new AtomicInteger[tasks];
-        for (int t = 0; t < tasks; t++) {
-            next[t] = new AtomicInteger(start(chunks, tasks, t));
-        }
-        run(tasks, t -> {
+        Runs runs = new Runs(chunks, Math.min(threads, chunks));
+        run(runs.tasks, t -> {
             T state = perTask.apply(t);
-            for (int i = 0; i < tasks; i++) {                  // own run first, then the others' in turn
-                int r = (t + i) % tasks, end = start(chunks, tasks, r + 1);
-                for (int c = next[r].getAndIncrement(); c < end; c = next[r].getAndIncrement()) {
-                    body.run(state, c);
-                }
-            }
+            runs.drain(t, c -> body.run(state, c));
         });
     }
 
@@ -149,30 +141,23 @@ final class TaskPool implements AutoCloseable {
      * {@link #runChunks(int, IntConsumer)}, then {@code after} for part ids 0..parts-1, in the same
      * tasks: a task that has no chunk left waits (spinning) until every chunk has finished, then takes
      * parts. One hand-over to the workers instead of two; a task that starts late finds the chunks
-     * taken by the others and goes straight to the parts.
+     * taken by the others and goes straight to the parts. A failing chunk stops the parts.
      */
     void runChunksThen(int chunks, IntConsumer body, int parts, IntConsumer after) {
-        int tasks = Math.min(threads, Math.max(chunks, parts));
-        AtomicInteger[] next = new AtomicInteger[tasks];
-        for (int t = 0; t < tasks; t++) {
-            next[t] = new AtomicInteger(start(chunks, tasks, t));
-        }
+        Runs runs = new Runs(chunks, Math.min(threads, Math.max(chunks, parts)));
         AtomicInteger done = new AtomicInteger(), nextPart = new AtomicInteger();
-        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
-        run(tasks, t -> {
-            for (int i = 0; i < tasks; i++) {
-                int r = (t + i) % tasks, end = start(chunks, tasks, r + 1);
-                for (int c = next[r].getAndIncrement(); c < end; c = next[r].getAndIncrement()) {
-                    try {
-                        body.accept(c);
-                    } catch (RuntimeException | Error e) {
-                        failed.set(true);            // the others stop waiting; run() rethrows this
-                        throw e;
-                    } finally {
-                        done.incrementAndGet();
-                    }
+        AtomicBoolean failed = new AtomicBoolean();
+        run(runs.tasks, t -> {
+            runs.drain(t, c -> {
+                try {
+                    body.accept(c);
+                } catch (RuntimeException | Error e) {
+                    failed.set(true);                // the others stop waiting; run() rethrows this
+                    throw e;
+                } finally {
+                    done.incrementAndGet();
                 }
-            }
+            });
             for (long spins = 0; done.get() < chunks && !failed.get(); spins++) {
                 if (spins < 20_000) {
                     Thread.onSpinWait();
@@ -184,6 +169,31 @@ final class TaskPool implements AutoCloseable {
                 after.accept(p);
             }
         });
+    }
+
+    /** Chunk ids split into one run of consecutive ids per task, each with its next-id counter. */
+    private static final class Runs {
+        final int chunks, tasks;
+        final AtomicInteger[] next;
+
+        Runs(int chunks, int tasks) {
+            this.chunks = chunks;
+            this.tasks = tasks;
+            next = new AtomicInteger[tasks];
+            for (int t = 0; t < tasks; t++) {
+                next[t] = new AtomicInteger(start(chunks, tasks, t));
+            }
+        }
+
+        /** Task t's own run first, then the remaining chunks of the others' runs in turn. */
+        void drain(int t, IntConsumer body) {
+            for (int i = 0; i < tasks; i++) {
+                int r = (t + i) % tasks, end = start(chunks, tasks, r + 1);
+                for (int c = next[r].getAndIncrement(); c < end; c = next[r].getAndIncrement()) {
+                    body.accept(c);
+                }
+            }
+        }
     }
 
     /** Chunks for {@code items} units of work: {@code perThread} per thread, fewer when there is less work. */
