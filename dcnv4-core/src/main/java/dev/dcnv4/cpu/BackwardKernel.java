@@ -123,14 +123,20 @@ final class BackwardKernel {
         return VectorShuffle.fromOp(S, i -> (i + step) % LANES);
     }
 
-    /** Per-task scratch: the offset_mask row in, its gradient row out, the points' corner sums. */
+    /** Per-task scratch: the offset_mask rows in, the gradient row out, the points' corner sums. */
     static final class Rows {
-        final float[] om, gom, sums;
+        final float[] gom, sums;
+        final NativeArray om;
+        final int offsetDim;
+        final MemorySegment omScratch;
         /** Keeps the streaming reads alive. */
         int sink;
 
-        Rows(int offsetDim, int points) {
-            om = new float[offsetDim + LANES];         // SamplingGeometry.rowLength
+        /** @param omScratch {@link OffsetRows#scratchFloats} floats for reading {@code om} */
+        Rows(NativeArray om, int offsetDim, int points, MemorySegment omScratch) {
+            this.om = om;
+            this.offsetDim = offsetDim;
+            this.omScratch = omScratch;
             gom = new float[offsetDim];
             sums = new float[BLOCK * points];
         }
@@ -147,15 +153,16 @@ final class BackwardKernel {
      *                zeroed here when first touched); null when {@code partial} is zeroed already
      * @param gradOm  grad_offset_mask (fp32 or storage precision), rows [from, to) written
      */
-    void run(int from, int to, MemorySegment in, NativeArray om, MemorySegment gradOut, MemorySegment partial,
+    void run(int from, int to, MemorySegment in, MemorySegment gradOut, MemorySegment partial,
              boolean[] touched, NativeArray gradOm, SamplingGeometry geo, Rows rows) {
+        OffsetRows omRows = new OffsetRows(rows.om, offsetDim, geo.span, rows.omScratch);
         int d = groupChannels;
         long cs = 4L * channels, rs = cs * width;
         int lastRow = (int) (in.byteSize() / (4L * rowFloats)) - 1, streamed = -1, sink = 0;
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
-            Storage.read(om, pos * offsetDim, rows.om, offsetDim);
-            geo.compute(rows.om, n, q);
+            long at = omRows.row(pos, pos + 1 < to ? pos + 1 : -1);
+            geo.compute(omRows.segment, at, n, q);
             if (geo.lastRow >= geo.firstRow && geo.lastRow + 1 > streamed) {
                 // bring the input rows (and the next) in sequentially, see ForwardKernel.Task
                 for (int r = Math.max(streamed + 1, geo.firstRow), end = Math.min(geo.lastRow + 1, lastRow); r <= end; r++) {

@@ -13,10 +13,11 @@ import java.util.List;
  */
 final class Workspace implements AutoCloseable {
     /**
-     * Named slots; the backward's partial grad_input buffers use {@code PARTIAL + chunk}, the fp16/bf16
-     * forward's per-task widened inputs {@code PARTIAL + task}.
+     * Named slots; {@code OFFSETS} holds every task's offset_mask row scratch ({@link OffsetRows}), the
+     * backward's partial grad_input buffers use {@code PARTIAL + chunk}, the fp16/bf16 forward's
+     * per-task widened inputs {@code PARTIAL + task}.
      */
-    static final int INPUT = 0, GRAD_OUTPUT = 1, OUTPUT = 2, PARTIAL = 3;
+    static final int INPUT = 0, GRAD_OUTPUT = 1, OUTPUT = 2, OFFSETS = 3, PARTIAL = 4;
 
     private final List<Arena> arenas = new ArrayList<>();
     private final List<MemorySegment> buffers = new ArrayList<>();

@@ -67,7 +67,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup-seconds", paramLabel = "S", description = {
             "Minimum warm-up time (default 0.5, quick 0.2); after it the warm-up goes on until",
-            "the median of the last 5 runs is within 15% of the 5 before, for at most 10x S (max 5 s)."})
+            "the median of the last 5 runs is within 15%% of the 5 before, for at most 10x S (max 5 s)."})
     Double warmupSeconds;
 
     @Option(names = "--warmup-runs", paramLabel = "N", description = "Minimum warm-up runs (default 5).")
