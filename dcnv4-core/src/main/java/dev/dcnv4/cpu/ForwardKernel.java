@@ -154,8 +154,14 @@ final class ForwardKernel {
                 int p0 = g * kPoints, p1 = p0 + kPoints;
                 long outBase = posBase + 4L * g * d;
                 int c = 0;
-                for (; c + 2 * LANES <= d; c += 2 * LANES) {
-                    vectorPair(in, geo, p0, p1, 4L * c, cs, rs, out, outBase + 4L * c);
+                if (geo.anyBorder(p0, p1)) {
+                    for (; c + 2 * LANES <= d; c += 2 * LANES) {
+                        vectorPair(in, geo, p0, p1, 4L * c, cs, rs, out, outBase + 4L * c);
+                    }
+                } else {
+                    for (; c + 2 * LANES <= d; c += 2 * LANES) {
+                        interiorPair(in, geo, p0, p1, 4L * c, cs, rs, out, outBase + 4L * c);
+                    }
                 }
                 for (; c + LANES <= d; c += LANES) {
                     vectorSingle(in, geo, p0, p1, 4L * c, cs, rs, out, outBase + 4L * c);
@@ -220,6 +226,39 @@ final class ForwardKernel {
             u = b3.fma(w3, u);
             t = a4.fma(w4, t);
             u = b4.fma(w4, u);
+            acc0 = t.fma(m, acc0);
+            acc1 = u.fma(m, acc1);
+        }
+        acc0.intoMemorySegment(out, at, ORDER);
+        acc1.intoMemorySegment(out, at + 4L * LANES, ORDER);
+    }
+
+    /**
+     * {@link #vectorPair} for a group without state-1 points (most of the image): no border path in
+     * the loop, so that the JIT keeps the loop's values in registers.
+     */
+    private static void interiorPair(MemorySegment in, SamplingGeometry geo, int from, int to, long co, long cs,
+                                     long rs, MemorySegment out, long at) {
+        FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
+        int[] state = geo.state, c1 = geo.c1;
+        float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
+        long rc = rs + cs, v = 4L * LANES;
+        for (int p = from; p < to; p++) {
+            if (state[p] == 0) {
+                continue;
+            }
+            FloatVector w1 = FloatVector.broadcast(S, w1s[p]), w2 = FloatVector.broadcast(S, w2s[p]);
+            FloatVector w3 = FloatVector.broadcast(S, w3s[p]), w4 = FloatVector.broadcast(S, w4s[p]);
+            long o = 4L * c1[p] + co;
+            FloatVector t = FloatVector.fromMemorySegment(S, in, o + cs, ORDER).mul(w2);
+            FloatVector u = FloatVector.fromMemorySegment(S, in, o + cs + v, ORDER).mul(w2);
+            t = FloatVector.fromMemorySegment(S, in, o, ORDER).fma(w1, t);
+            u = FloatVector.fromMemorySegment(S, in, o + v, ORDER).fma(w1, u);
+            t = FloatVector.fromMemorySegment(S, in, o + rs, ORDER).fma(w3, t);
+            u = FloatVector.fromMemorySegment(S, in, o + rs + v, ORDER).fma(w3, u);
+            t = FloatVector.fromMemorySegment(S, in, o + rc, ORDER).fma(w4, t);
+            u = FloatVector.fromMemorySegment(S, in, o + rc + v, ORDER).fma(w4, u);
+            FloatVector m = FloatVector.broadcast(S, ms[p]);
             acc0 = t.fma(m, acc0);
             acc1 = u.fma(m, acc1);
         }

@@ -70,6 +70,9 @@ final class SamplingGeometry {
     /** This call's offsets in lane order. */
     private final float[] offX, offY;
 
+    /** Per block of LANES points: bit i set where point (block*LANES + i) has state 1. */
+    private final long[] border;
+
     /** Per point p. */
     final int[] state, c1, c2, c3, c4;
     final float[] w1, w2, w3, w4, m;
@@ -133,6 +136,7 @@ final class SamplingGeometry {
         span = c.paddedOffsetDim() + LANES;
         offX = new float[padded];
         offY = new float[padded];
+        border = new long[padded / LANES];
         state = new int[padded];
         c1 = new int[padded];
         c2 = new int[padded];
@@ -221,6 +225,7 @@ final class SamplingGeometry {
             minus1.blend(i3.add(channels), bottom.and(right)).intoArray(c4, p0);
             IntVector st = IntVector.zero(I).blend(1, ok).blend(2, top.and(bottom).and(left).and(right));
             st.intoArray(state, p0);
+            border[p0 / LANES] = ok.andNot(top.and(bottom).and(left).and(right)).toLong();
         }
         if (softmax) {
             for (int p = 0; p < count; p += kPoints) {
@@ -236,6 +241,23 @@ final class SamplingGeometry {
             firstRow = imageRow + Math.max(lo, 0);
             lastRow = imageRow + Math.min(hi + 1, height - 1);
         }
+    }
+
+    /** Whether any of points [from, to) has a corner outside the image (state 1). */
+    boolean anyBorder(int from, int to) {
+        for (int b = from / LANES, last = (to - 1) / LANES; b <= last; b++) {
+            long bits = border[b];
+            if (b == from / LANES) {
+                bits &= -1L << (from % LANES);
+            }
+            if (b == last && to % LANES != 0) {
+                bits &= (1L << (to % LANES)) - 1;
+            }
+            if (bits != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Section 2.5 on w[from .. from+kp): max, then sequential sum of exp(m - max), then true division. */
