@@ -21,36 +21,52 @@ final class Reduction {
     /** Rows [fromRow, toRow) of {@code rowFloats} floats each into the fp32 segment {@code dst}. */
     static void sumRows(MemorySegment[] buffers, boolean[][] touched, int fromRow, int toRow, long rowFloats,
                         MemorySegment dst) {
-        int lanes = S.length();
+        MemorySegment[] rowBuffers = new MemorySegment[buffers.length];
         for (int r = fromRow; r < toRow; r++) {
-            long base = 4L * r * rowFloats, end = base + 4L * rowFloats;
-            int first = -1;
-            for (int c = 0; c < buffers.length && first < 0; c++) {
-                first = touched[c][r] ? c : -1;
-            }
-            if (first < 0) {
-                dst.asSlice(base, 4L * rowFloats).fill((byte) 0);
-                continue;
-            }
-            long at = base;
-            for (; at + 4L * lanes <= end; at += 4L * lanes) {
-                FloatVector s = FloatVector.fromMemorySegment(S, buffers[first], at, ORDER);
-                for (int c = first + 1; c < buffers.length; c++) {
-                    if (touched[c][r]) {
-                        s = s.add(FloatVector.fromMemorySegment(S, buffers[c], at, ORDER));
-                    }
+            long base = 4L * r * rowFloats;
+            int n = 0;
+            for (int c = 0; c < buffers.length; c++) {
+                if (touched[c][r]) {
+                    rowBuffers[n++] = buffers[c];    // the chunks that touched the row, in chunk order
                 }
-                s.intoMemorySegment(dst, at, ORDER);
             }
-            for (; at < end; at += 4) {
-                float s = buffers[first].get(Storage.F32, at);
-                for (int c = first + 1; c < buffers.length; c++) {
-                    if (touched[c][r]) {
-                        s += buffers[c].get(Storage.F32, at);
-                    }
-                }
-                dst.set(Storage.F32, at, s);
+            switch (n) {
+                case 0 -> dst.asSlice(base, 4L * rowFloats).fill((byte) 0);
+                case 1 -> MemorySegment.copy(rowBuffers[0], base, dst, base, 4L * rowFloats);
+                case 2 -> sum2(rowBuffers[0], rowBuffers[1], base, base + 4L * rowFloats, dst);
+                default -> sumN(rowBuffers, n, base, base + 4L * rowFloats, dst);
             }
+        }
+    }
+
+    /** a + b over bytes [at, end) (the common case: a row shared by two neighbouring chunks). */
+    private static void sum2(MemorySegment a, MemorySegment b, long at, long end, MemorySegment dst) {
+        long v = 4L * S.length();
+        for (; at + v <= end; at += v) {
+            FloatVector.fromMemorySegment(S, a, at, ORDER).add(FloatVector.fromMemorySegment(S, b, at, ORDER))
+                    .intoMemorySegment(dst, at, ORDER);
+        }
+        for (; at < end; at += 4) {
+            dst.set(Storage.F32, at, a.get(Storage.F32, at) + b.get(Storage.F32, at));
+        }
+    }
+
+    /** ((b_0 + b_1) + b_2) + ... over bytes [at, end). */
+    private static void sumN(MemorySegment[] b, int n, long at, long end, MemorySegment dst) {
+        long v = 4L * S.length();
+        for (; at + v <= end; at += v) {
+            FloatVector s = FloatVector.fromMemorySegment(S, b[0], at, ORDER);
+            for (int c = 1; c < n; c++) {
+                s = s.add(FloatVector.fromMemorySegment(S, b[c], at, ORDER));
+            }
+            s.intoMemorySegment(dst, at, ORDER);
+        }
+        for (; at < end; at += 4) {
+            float s = b[0].get(Storage.F32, at);
+            for (int c = 1; c < n; c++) {
+                s += b[c].get(Storage.F32, at);
+            }
+            dst.set(Storage.F32, at, s);
         }
     }
 }
