@@ -22,7 +22,7 @@ import java.util.Arrays;
  * upstream gradient {@code t_c} of each channel:
  * <ul>
  *   <li>grad_input: every in-range corner gets {@code (t*m)*w} added into this chunk's own fp32
- *       buffer ({@code partial}), whose rows are zeroed when first touched and flagged in
+ *       buffer ({@code partial}, all zero on entry), whose written rows are flagged in
  *       {@code touched}; the caller sums the chunks' rows in chunk order, so the result depends
  *       neither on thread timing nor on the thread count, and repeated runs are bit-identical;</li>
  *   <li>grad_offset_mask: only the four corner sums {@code S_j = sum_c t_c * v_j,c} are accumulated
@@ -149,8 +149,8 @@ final class BackwardKernel {
      * @param gradOut fp32 grad_output
      * @param partial fp32 grad_input accumulator, input-sized: this chunk's own buffer, or the result
      *                itself (already zeroed) when one task does all positions
-     * @param touched with a buffer of its own: the rows of {@code partial} written so far (a row is
-     *                zeroed here when first touched); null when {@code partial} is zeroed already
+     * @param touched with a buffer of its own (all zero on entry): the rows of {@code partial} written
+     *                so far are flagged here; null when {@code partial} is the result
      * @param gradOm  grad_offset_mask (fp32 or storage precision), rows [from, to) written
      */
     void run(int from, int to, MemorySegment in, MemorySegment gradOut, MemorySegment partial,
@@ -171,10 +171,7 @@ final class BackwardKernel {
                 streamed = Math.min(geo.lastRow + 1, lastRow);
             }
             for (int r = geo.firstRow; touched != null && r <= geo.lastRow; r++) {
-                if (!touched[r]) {
-                    partial.asSlice(4L * r * rowFloats, 4L * rowFloats).fill((byte) 0);
-                    touched[r] = true;
-                }
+                touched[r] = true;
             }
             float[] sums = rows.sums;
             for (int g = 0; g < groups; g++) {

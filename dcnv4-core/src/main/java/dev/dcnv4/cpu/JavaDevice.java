@@ -93,7 +93,7 @@ public final class JavaDevice implements Dcnv4Device {
         boolean needBuffer = input.dtype() != DType.FP32 || output.dtype() != DType.FP32;
         MemorySegment[] buffers = new MemorySegment[tasks];
         for (int t = 0; t < tasks && needBuffer; t++) {
-            buffers[t] = workspace.floats(Workspace.PARTIAL + t, floats);
+            buffers[t] = workspace.floats(forwardSlot(t), floats);
         }
         MemorySegment[] rows = offsetScratch(problem, tasks);
         ForwardKernel kernel = new ForwardKernel(problem);
@@ -133,12 +133,13 @@ public final class JavaDevice implements Dcnv4Device {
             }
             return;
         }
-        // split by positions: one grad_input buffer per chunk (rows zeroed lazily), capped at about
-        // 512 MB in all, summed row by row in chunk order
+        // split by positions: one grad_input buffer per chunk, capped at about 512 MB in all, summed row by
+        // row in chunk order. The buffers are kept all zero between calls: the reduction puts back a zero
+        // in every element it reads, in cache, instead of a memset of every touched row before the scatter
         int chunks = (int) Math.min(pool.chunksFor(total), Math.max(threads, (512L << 20) / (4L * inSize)));
         MemorySegment[] partial = new MemorySegment[chunks];
         for (int k = 0; k < chunks; k++) {
-            partial[k] = workspace.floats(Workspace.PARTIAL + k, inSize);
+            partial[k] = workspace.zeros(Workspace.PARTIAL + k, inSize);
         }
         boolean[][] touched = new boolean[chunks][rows];
         MemorySegment[] omRows = offsetScratch(problem, chunks);
@@ -151,11 +152,22 @@ public final class JavaDevice implements Dcnv4Device {
                     new SamplingGeometry(problem, true), new BackwardKernel.Rows(om, offsetDim, points, omRows[k]));
         }, rowChunks, r -> {
             int from = TaskPool.start(rows, rowChunks, r), to = TaskPool.start(rows, rowChunks, r + 1);
-            Reduction.sumRows(partial, touched, from, to, rowFloats, dst);
+            Reduction.sumRows(partial, touched, from, to, rowFloats, dst);      // and re-zeroes what it read
             if (!direct) {
                 Storage.narrow(dst, (int) (from * rowFloats), (int) (to * rowFloats), gradInput, new Storage.Scratch());
             }
         });
+        for (int k = 0; k < chunks; k++) {
+            workspace.clean(Workspace.PARTIAL + k);     // not reached after a failure: zeroed again next time
+        }
+    }
+
+    /**
+     * The workspace slot of forward task {@code t}'s buffer: past the backward's partial buffers (at
+     * most {@code 4 * threads}, see {@link TaskPool#chunksFor}), which stay zero between calls.
+     */
+    private int forwardSlot(int t) {
+        return Workspace.PARTIAL + 4 * pool.threads() + t;
     }
 
     /** {@code n} slices of the workspace, each one task's (or chunk's) {@link OffsetRows} scratch. */

@@ -3,6 +3,7 @@ package dev.dcnv4.cpu;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -13,17 +14,43 @@ import java.util.List;
  */
 final class Workspace implements AutoCloseable {
     /**
-     * Named slots; {@code OFFSETS} holds every task's offset_mask row scratch ({@link OffsetRows}), the
-     * backward's partial grad_input buffers use {@code PARTIAL + chunk}, the fp16/bf16 forward's
-     * per-task widened inputs {@code PARTIAL + task}.
+     * Named slots; {@code OFFSETS} holds every task's offset_mask row scratch ({@link OffsetRows});
+     * slots from {@code PARTIAL} on are numbered by the caller: the backward's partial grad_input
+     * buffers and the fp16/bf16 forward's per-task widened inputs (see {@link JavaDevice}).
      */
     static final int INPUT = 0, GRAD_OUTPUT = 1, OUTPUT = 2, OFFSETS = 3, PARTIAL = 4;
 
     private final List<Arena> arenas = new ArrayList<>();
     private final List<MemorySegment> buffers = new ArrayList<>();
+    /** Slots known to be all zero (fresh memory is, {@link #clean} after a caller restored it). */
+    private final BitSet zero = new BitSet();
 
     /** A buffer of at least {@code floats} fp32 elements for {@code slot}; contents are undefined. */
     MemorySegment floats(int slot, long floats) {
+        MemorySegment s = buffer(slot, floats);
+        zero.clear(slot);                        // the caller may write anything
+        return s;
+    }
+
+    /**
+     * A buffer of at least {@code floats} fp32 elements for {@code slot}, all zero: zeroed here unless
+     * the last user {@link #clean}ed it. Until {@code clean(slot)} it counts as written.
+     */
+    MemorySegment zeros(int slot, long floats) {
+        MemorySegment s = buffer(slot, floats);
+        if (!zero.get(slot)) {
+            s.fill((byte) 0);
+        }
+        zero.clear(slot);
+        return s;
+    }
+
+    /** Declares that {@code slot}'s buffer is all zero again (its user put back every zero it changed). */
+    void clean(int slot) {
+        zero.set(slot);
+    }
+
+    private MemorySegment buffer(int slot, long floats) {
         while (buffers.size() <= slot) {
             arenas.add(null);
             buffers.add(null);
@@ -46,6 +73,7 @@ final class Workspace implements AutoCloseable {
             }
             arenas.set(slot, arena);
             buffers.set(slot, s);
+            zero.set(slot);                      // Arena.allocate zeroes the memory
         }
         return s;
     }
@@ -68,5 +96,6 @@ final class Workspace implements AutoCloseable {
         }
         arenas.clear();
         buffers.clear();
+        zero.clear();
     }
 }

@@ -44,6 +44,38 @@ class JavaDeviceDeterminismTest {
         }
     }
 
+    /**
+     * The backward's partial buffers stay zero between calls (the reduction re-zeroes what it read):
+     * calls on one device that alternate a large and a small problem, with fp16 forwards in between,
+     * give the same bits as a fresh device for each call.
+     */
+    @Test
+    void reusedWorkspaceGivesTheSameBitsAsAFreshOne() {
+        Dcnv4Problem big = Dcnv4Problem.of(Dcnv4Config.builder().groups(2).groupChannels(16).build(), 2, 12, 14);
+        Dcnv4Problem small = Dcnv4Problem.of(Dcnv4Config.builder().groups(2).groupChannels(16).build(), 1, 7, 9);
+        try (JavaDevice reused = new JavaDevice(2)) {
+            for (int round = 0; round < 3; round++) {
+                for (Dcnv4Problem p : new Dcnv4Problem[] {big, small}) {
+                    DType t = round == 1 ? DType.FP16 : DType.FP32;
+                    try (Dcnv4Data data = Dcnv4Data.random(p, t, 11 + round, 3f);
+                         NativeArray out = NativeArray.allocate(t, p.outputSize());
+                         NativeArray gi = NativeArray.allocate(t, p.inputSize());
+                         NativeArray gom = NativeArray.allocate(t, p.offsetMaskSize());
+                         NativeArray gi0 = NativeArray.allocate(t, p.inputSize());
+                         NativeArray gom0 = NativeArray.allocate(t, p.offsetMaskSize());
+                         JavaDevice fresh = new JavaDevice(2)) {
+                        reused.forward(p, data.input(), data.offsetMask(), out);
+                        reused.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gi, gom);
+                        fresh.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gi0, gom0);
+                        String what = t + " " + p + " round " + round;
+                        assertTrue(java.util.Arrays.equals(bytes(gi0.getSegment()), bytes(gi.getSegment())), what);
+                        assertTrue(java.util.Arrays.equals(bytes(gom0.getSegment()), bytes(gom.getSegment())), what);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void forwardDoesNotDependOnThreadCount() {
         Dcnv4Problem p = Dcnv4Problem.of(Dcnv4Config.builder().groups(4).groupChannels(19).build(), 3, 9, 10);
