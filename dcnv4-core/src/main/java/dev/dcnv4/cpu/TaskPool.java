@@ -1,11 +1,8 @@
 package dev.dcnv4.cpu;
 
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 
@@ -18,22 +15,90 @@ import java.util.function.IntFunction;
 final class TaskPool implements AutoCloseable {
     private static final AtomicInteger POOLS = new AtomicInteger();
 
-    /** How long the calling thread spins for the other tasks before it parks. */
-    private static final long SPIN_NANOS = 50_000L;
+    /**
+     * How long an idle worker (and the caller waiting for the workers) spins before it parks. Waking
+     * a parked thread costs tens of microseconds here (a futex round trip, through the hypervisor on a
+     * virtual machine), a noticeable share of a sub-millisecond call; calls that follow each other
+     * closely (a forward, then its backward; a benchmark) find the workers still spinning. OpenMP
+     * runtimes do the same, for far longer (200 ms by default in LLVM's and Intel's).
+     */
+    static final long SPIN_NANOS = 200_000L;
 
     private final int threads;
-    private final ExecutorService workers;
+    private final Worker[] workers;
+    /** Workers still running the current call's tasks. */
+    private final AtomicInteger pending = new AtomicInteger();
     private volatile boolean closed;
 
     TaskPool(int threads) {
         this.threads = threads;
         int id = POOLS.incrementAndGet();
-        AtomicInteger n = new AtomicInteger();
-        workers = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "dcnv4-java-" + id + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker("dcnv4-java-" + id + "-" + (i + 1));
+        }
+    }
+
+    /**
+     * A worker thread: waits (spinning, then parked) for the caller to publish a task by bumping
+     * {@code generation}, runs it, and counts down {@link #pending}. The volatile writes of
+     * {@code generation} (caller) and {@code parked} (worker), each followed by a read of the other,
+     * make sure that a worker about to park either sees the new task or is unparked.
+     */
+    private final class Worker implements Runnable {
+        final Thread thread;
+        volatile int generation;
+        volatile boolean parked;
+        IntConsumer body;
+        int task;
+        Throwable failure;
+
+        Worker(String name) {
+            thread = new Thread(this, name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void start(IntConsumer body, int task) {
+            this.body = body;
+            this.task = task;
+            failure = null;
+            generation++;                        // publishes body and task (volatile write)
+            if (parked) {
+                LockSupport.unpark(thread);
+            }
+        }
+
+        @Override
+        public void run() {
+            int seen = 0;
+            while (true) {
+                long spinUntil = System.nanoTime() + SPIN_NANOS;
+                while (generation == seen && !closed) {
+                    if (System.nanoTime() < spinUntil) {
+                        Thread.onSpinWait();
+                    } else {
+                        parked = true;
+                        if (generation == seen && !closed) {
+                            LockSupport.park(this);
+                        }
+                        parked = false;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                seen = generation;
+                try {
+                    body.accept(task);
+                } catch (Throwable e) {
+                    failure = e;
+                } finally {
+                    body = null;
+                    pending.decrementAndGet();
+                }
+            }
+        }
     }
 
     int threads() {
@@ -55,21 +120,23 @@ final class TaskPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} for task ids 0..tasks-1 (task 0 on the calling thread) and waits for all;
-     * the first failure is rethrown after every task has finished.
+     * Runs {@code body} for task ids 0..tasks-1 (task 0 on the calling thread, task t on worker t) and
+     * waits for all; the first failure is rethrown after every task has finished. Not reentrant: one
+     * call at a time (the device serialises its calls).
      */
     void run(int tasks, IntConsumer body) {
-        if (tasks == 1 || workers == null) {
+        if (tasks == 1 || workers.length == 0) {
             for (int t = 0; t < tasks; t++) {
                 body.accept(t);
             }
             return;
         }
-        @SuppressWarnings("unchecked")
-        Future<?>[] futures = new Future<?>[tasks];
+        if (tasks > threads) {
+            throw new IllegalArgumentException("tasks: expected at most " + threads + " but was " + tasks);
+        }
+        pending.set(tasks - 1);
         for (int t = 1; t < tasks; t++) {
-            int task = t;
-            futures[t] = workers.submit(() -> body.accept(task));
+            workers[t - 1].start(body, t);
         }
         Throwable failure = null;
         try {
@@ -77,22 +144,16 @@ final class TaskPool implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             failure = e;
         }
-        for (int t = 1; t < tasks; t++) {
-            // the other tasks usually finish within microseconds of this one (chunks are handed out
-            // dynamically): spin briefly before parking, since a park/unpark round trip costs tens of
-            // microseconds, a noticeable share of a sub-millisecond call
-            long spinUntil = System.nanoTime() + SPIN_NANOS;
-            while (!futures[t].isDone() && System.nanoTime() < spinUntil) {
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (pending.get() > 0) {
+            if (System.nanoTime() < spinUntil) {
                 Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000L);
             }
-            try {
-                futures[t].get();
-            } catch (ExecutionException e) {
-                failure = failure == null ? e.getCause() : failure;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failure = failure == null ? e : failure;
-            }
+        }
+        for (int t = 1; t < tasks && failure == null; t++) {
+            failure = workers[t - 1].failure;
         }
         if (failure instanceof RuntimeException re) {
             throw re;
@@ -209,8 +270,8 @@ final class TaskPool implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        if (workers != null) {
-            workers.shutdownNow();
+        for (Worker w : workers) {
+            LockSupport.unpark(w.thread);
         }
     }
 }
