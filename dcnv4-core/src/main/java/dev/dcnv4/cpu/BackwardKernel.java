@@ -82,6 +82,18 @@ final class BackwardKernel {
         return s.toArray();
     }
 
+    /** Gather map: lane i reads the block of point p0 + i (BLOCK floats apart). */
+    private static final int[] GATHER = new int[LANES];
+    /** Two-vector permutation interleaving the lower LANES/2 lanes of x and of y: x0, y0, x1, y1, ... */
+    private static final int[] INTERLEAVE = new int[LANES];
+
+    static {
+        for (int i = 0; i < LANES; i++) {
+            GATHER[i] = BLOCK * i;
+            INTERLEAVE[i] = i / 2 + (i % 2 == 1 ? LANES : 0);
+        }
+    }
+
     private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, ((1L << LANES) - 1) & -(1L << (LANES / 2))),
             SECOND_QUARTERS = VectorMask.fromLong(S, quarters());
 
@@ -123,9 +135,12 @@ final class BackwardKernel {
         return VectorShuffle.fromOp(S, i -> (i + step) % LANES);
     }
 
-    /** Per-task scratch: the offset_mask rows in, the gradient row out, the points' corner sums. */
+    /**
+     * Per-task scratch: the offset_mask rows in, the gradient row out (with a vector of slack: whole
+     * vectors are stored), the points' corner sums, and the points' three gradients in point order.
+     */
     static final class Rows {
-        final float[] gom, sums;
+        final float[] gom, sums, gx, gy, gm;
         final NativeArray om;
         final int offsetDim;
         final MemorySegment omScratch;
@@ -137,8 +152,12 @@ final class BackwardKernel {
             this.om = om;
             this.offsetDim = offsetDim;
             this.omScratch = omScratch;
-            gom = new float[offsetDim];
-            sums = new float[BLOCK * points];
+            gom = new float[offsetDim + 2 * LANES];
+            int padded = (points + LANES - 1) / LANES * LANES;
+            sums = new float[BLOCK * padded];
+            gx = new float[padded + LANES];
+            gy = new float[padded + LANES];
+            gm = new float[padded + LANES];
         }
     }
 
@@ -418,25 +437,48 @@ final class BackwardKernel {
     }
 
     /**
-     * The position's grad_offset_mask row from the points' corner sums, all points as vectors
-     * (invalid points and padding give exact zeros), then the softmax Jacobian per group.
+     * The position's grad_offset_mask row from the points' corner sums: LANES points at a time, their
+     * four sums gathered from the points' blocks (lanes AT1..AT4 of each), the three gradients
+     * computed lanewise (the same operations as one point at a time, so the same bits; invalid points
+     * give exact zeros) into point order, then interleaved per group into the row's layout
+     * (x, y pairs, then the K weights) by two-vector permutations; then the softmax Jacobian.
      */
     private void gradients(SamplingGeometry geo, Rows rows) {
-        float[] gom = rows.gom, sums = rows.sums;
-        Arrays.fill(gom, 0f);
-        int[] state = geo.state, slotX = geo.slotX, slotY = geo.slotY, slotM = geo.slotM;
-        // scalar: 16-lane gathers and scatters cost more than this on the test machine (AMD EPYC)
-        for (int p = 0, count = geo.count; p < count; p++) {
-            if (state[p] == 0) {
-                continue;                                    // invalid: the zeros of the fill
-            }
-            int at = BLOCK * p;
-            float s1 = sums[at + AT1], s2 = sums[at + AT2], s3 = sums[at + AT3], s4 = sums[at + AT4];
-            float ms = geo.m[p] * scale;
-            gom[slotX[p]] = Math.fma(s4 - s3, geo.ly[p], (s2 - s1) * geo.hy[p]) * ms;
-            gom[slotY[p]] = Math.fma(s4 - s2, geo.lx[p], (s3 - s1) * geo.hx[p]) * ms;
-            gom[slotM[p]] = Math.fma(s4, geo.w4[p], Math.fma(s3, geo.w3[p], Math.fma(s1, geo.w1[p], s2 * geo.w2[p])));
+        float[] gom = rows.gom, sums = rows.sums, gx = rows.gx, gy = rows.gy, gm = rows.gm;
+        FloatVector zero = FloatVector.zero(S), s = FloatVector.broadcast(S, scale);
+        for (int p0 = 0, count = geo.count; p0 < count; p0 += LANES) {
+            int at = BLOCK * p0;
+            FloatVector s1 = FloatVector.fromArray(S, sums, at + AT1, GATHER, 0);
+            FloatVector s2 = FloatVector.fromArray(S, sums, at + AT2, GATHER, 0);
+            FloatVector s3 = FloatVector.fromArray(S, sums, at + AT3, GATHER, 0);
+            FloatVector s4 = FloatVector.fromArray(S, sums, at + AT4, GATHER, 0);
+            VectorMask<Float> valid = IntVector.fromArray(I, geo.state, p0).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector ms = FloatVector.fromArray(S, geo.m, p0).mul(s);
+            s4.sub(s3).fma(FloatVector.fromArray(S, geo.ly, p0), s2.sub(s1).mul(FloatVector.fromArray(S, geo.hy, p0)))
+                    .mul(ms).blend(zero, valid.not()).intoArray(gx, p0);
+            s4.sub(s2).fma(FloatVector.fromArray(S, geo.lx, p0), s3.sub(s1).mul(FloatVector.fromArray(S, geo.hx, p0)))
+                    .mul(ms).blend(zero, valid.not()).intoArray(gy, p0);
+            s4.fma(FloatVector.fromArray(S, geo.w4, p0), s3.fma(FloatVector.fromArray(S, geo.w3, p0),
+                    s1.fma(FloatVector.fromArray(S, geo.w1, p0), s2.mul(FloatVector.fromArray(S, geo.w2, p0)))))
+                    .blend(zero, valid.not()).intoArray(gm, p0);
         }
+        // row layout per group g (b = g*3K): x_k at b+2k, y_k at b+2k+1, weight k at b+2K+k. Groups in
+        // order, x/y before weights: each whole-vector store's spill past its part is overwritten by
+        // the next store (the row has a vector of slack); then the padding entries are zeroed.
+        IntVector interleave = IntVector.fromArray(I, INTERLEAVE, 0);
+        for (int g = 0; g < groups; g++) {
+            int b = 3 * kPoints * g, p = kPoints * g;
+            for (int c = 0; c < 2 * kPoints; c += LANES) {
+                // the next LANES numbers x_k, y_k, x_k+1, ... from points k = p + c/2 onwards
+                IntVector vx = FloatVector.fromArray(S, gx, p + c / 2).reinterpretAsInts();
+                IntVector vy = FloatVector.fromArray(S, gy, p + c / 2).reinterpretAsInts();
+                interleave.selectFrom(vx, vy).reinterpretAsFloats().intoArray(gom, b + c);
+            }
+            for (int k = 0; k < kPoints; k += LANES) {
+                FloatVector.fromArray(S, gm, p + k).intoArray(gom, b + 2 * kPoints + k);
+            }
+        }
+        Arrays.fill(gom, 3 * kPoints * groups, offsetDim, 0f);
         if (softmax) {
             for (int g = 0; g < groups; g++) {
                 softmaxJacobian(gom, g * 3 * kPoints + 2 * kPoints, geo.m, g * kPoints);

@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /**
  * A/B timing of several builds of the CPU backend in one JVM: each {@code label=classes-folder}
@@ -26,7 +27,7 @@ import java.util.concurrent.Callable;
  * {@code scripts/cpu-ab.sh} builds a git revision's classes and calls this.
  */
 @Command(name = "cpu-ab", mixinStandardHelpOptions = true,
-        description = "Times builds of device java against each other, interleaved in one JVM.")
+        description = "Times builds of device java against each other, interleaved in one JVM, after checking that their results are the same bits.")
 public final class CpuAb implements Callable<Integer> {
     @Parameters(paramLabel = "LABEL=CLASSES", arity = "1..*",
             description = "A label and a dcnv4-core classes folder (or jar) per version.")
@@ -90,6 +91,7 @@ public final class CpuAb implements Callable<Integer> {
                     }
                 }
             }
+            reportResults(labels, open);
             List<List<Double>> times = new ArrayList<>();
             runs.forEach(r -> times.add(new ArrayList<>()));
             long stop = System.nanoTime() + (long) (seconds * 1e9);
@@ -116,6 +118,23 @@ public final class CpuAb implements Callable<Integer> {
             for (AutoCloseable c : open) {
                 c.close();
             }
+        }
+    }
+
+    /** Whether each version's results equal the first version's, bit for bit (same inputs, same seed). */
+    @SuppressWarnings("unchecked")
+    private static void reportResults(List<String> labels, List<AutoCloseable> runners) {
+        byte[] first = ((Supplier<byte[]>) runners.get(0)).get();
+        for (int v = 1; v < runners.size(); v++) {
+            byte[] r = ((Supplier<byte[]>) runners.get(v)).get();
+            int differ = 0;
+            for (int i = 0; i < Math.min(r.length, first.length); i++) {
+                differ += r[i] == first[i] ? 0 : 1;
+            }
+            System.out.printf(Locale.ROOT, "results of %s: %s%n", labels.get(v), r.length != first.length
+                    ? "a different size than " + labels.get(0)
+                    : differ == 0 ? "bit-identical to " + labels.get(0)
+                    : differ + " of " + r.length + " bytes differ from " + labels.get(0));
         }
     }
 

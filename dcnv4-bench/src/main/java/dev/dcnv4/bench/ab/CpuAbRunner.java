@@ -7,23 +7,29 @@ import dev.dcnv4.op.Dcnv4Config;
 import dev.dcnv4.op.Dcnv4Data;
 import dev.dcnv4.op.Dcnv4Problem;
 
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.function.Supplier;
+
 /**
  * One version's side of {@link CpuAb}: a device "java" with its data, one call per {@link #run()}.
  * {@link CpuAb} loads this class once per version, through a class loader that sees that version's
  * dcnv4-core classes, so it must use only API that every version has: the configuration builder,
  * {@code Dcnv4Problem.of}, {@code Dcnv4Data.random}, {@code NativeArray.allocate} and the device.
  */
-public final class CpuAbRunner implements Runnable, AutoCloseable {
+public final class CpuAbRunner implements Runnable, Supplier<byte[]>, AutoCloseable {
     private final JavaDevice device;
     private final Dcnv4Data data;
     private final NativeArray out, gradIn, gradOm;
     private final Runnable call;
+    private final boolean backward;
 
     /** {@code shape} = N, H, W, C; offsets up to 2 px (as {@code dcnv4 bench}). */
     public CpuAbRunner(int threads, String dtype, boolean backward, int[] shape, int groups) {
         DType t = DType.valueOf(dtype.toUpperCase(java.util.Locale.ROOT));
         Dcnv4Config cfg = Dcnv4Config.builder().groups(groups).groupChannels(shape[3] / groups).offsetScale(1f).build();
         Dcnv4Problem p = Dcnv4Problem.of(cfg, shape[0], shape[1], shape[2]);
+        this.backward = backward;
         device = new JavaDevice(threads);
         data = Dcnv4Data.random(p, t, 1, 2f);
         out = NativeArray.allocate(t, p.outputSize());
@@ -36,6 +42,19 @@ public final class CpuAbRunner implements Runnable, AutoCloseable {
     @Override
     public void run() {
         call.run();
+    }
+
+    /** The last call's results, as bytes: the output, or grad_input then grad_offset_mask. */
+    @Override
+    public byte[] get() {
+        byte[] a = (backward ? gradIn : out).getSegment().toArray(ValueLayout.JAVA_BYTE);
+        if (!backward) {
+            return a;
+        }
+        byte[] b = gradOm.getSegment().toArray(ValueLayout.JAVA_BYTE);
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     @Override

@@ -31,6 +31,7 @@ class CpuAbTest {
         assertEquals(0, code, text);
         assertTrue(text.contains("a ") && text.contains("median = 1"), text);
         assertTrue(text.matches("(?s).*b +min .*median x [0-9.]+ of a.*"), text);
+        assertTrue(text.contains("results of b: bit-identical to a"), text);
     }
 
     @Test
