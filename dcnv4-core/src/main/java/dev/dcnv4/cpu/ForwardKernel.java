@@ -186,7 +186,7 @@ final class ForwardKernel {
                                    long rs, MemorySegment out, long at) {
         FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
         long co1 = co + 4L * LANES;
-        int[] state = geo.state, c1 = geo.c1;
+        int[] state = geo.state, c1 = geo.c1, corners = geo.corners;
         float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
         for (int p = from; p < to; p++) {
             int st = state[p];
@@ -208,16 +208,18 @@ final class ForwardKernel {
                 b3 = FloatVector.fromMemorySegment(S, in, o3 + co1, ORDER);
                 b4 = FloatVector.fromMemorySegment(S, in, o3 + cs + co1, ORDER);
             } else {
-                long o1 = 4L * c1[p], o2 = 4L * geo.c2[p], o3 = 4L * geo.c3[p], o4 = 4L * geo.c4[p];
+                // a corner outside the image reads as zero; the others at the same offsets as above
+                long o1 = 4L * c1[p], o3 = o1 + rs;
+                int cb = corners[p];
                 FloatVector z = FloatVector.zero(S);
-                a1 = o1 < 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co, ORDER);
-                a2 = o2 < 0 ? z : FloatVector.fromMemorySegment(S, in, o2 + co, ORDER);
-                a3 = o3 < 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co, ORDER);
-                a4 = o4 < 0 ? z : FloatVector.fromMemorySegment(S, in, o4 + co, ORDER);
-                b1 = o1 < 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co1, ORDER);
-                b2 = o2 < 0 ? z : FloatVector.fromMemorySegment(S, in, o2 + co1, ORDER);
-                b3 = o3 < 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co1, ORDER);
-                b4 = o4 < 0 ? z : FloatVector.fromMemorySegment(S, in, o4 + co1, ORDER);
+                a1 = (cb & 1) == 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co, ORDER);
+                a2 = (cb & 2) == 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + cs + co, ORDER);
+                a3 = (cb & 4) == 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co, ORDER);
+                a4 = (cb & 8) == 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + cs + co, ORDER);
+                b1 = (cb & 1) == 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co1, ORDER);
+                b2 = (cb & 2) == 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + cs + co1, ORDER);
+                b3 = (cb & 4) == 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co1, ORDER);
+                b4 = (cb & 8) == 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + cs + co1, ORDER);
             }
             FloatVector t = a2.mul(w2), u = b2.mul(w2);
             t = a1.fma(w1, t);
@@ -284,12 +286,13 @@ final class ForwardKernel {
                 a3 = FloatVector.fromMemorySegment(S, in, o3, ORDER);
                 a4 = FloatVector.fromMemorySegment(S, in, o3 + cs, ORDER);
             } else {
-                long o1 = 4L * c1[p], o2 = 4L * geo.c2[p], o3 = 4L * geo.c3[p], o4 = 4L * geo.c4[p];
+                long o1 = 4L * c1[p] + co, o3 = o1 + rs;
+                int cb = geo.corners[p];
                 FloatVector z = FloatVector.zero(S);
-                a1 = o1 < 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co, ORDER);
-                a2 = o2 < 0 ? z : FloatVector.fromMemorySegment(S, in, o2 + co, ORDER);
-                a3 = o3 < 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co, ORDER);
-                a4 = o4 < 0 ? z : FloatVector.fromMemorySegment(S, in, o4 + co, ORDER);
+                a1 = (cb & 1) == 0 ? z : FloatVector.fromMemorySegment(S, in, o1, ORDER);
+                a2 = (cb & 2) == 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + cs, ORDER);
+                a3 = (cb & 4) == 0 ? z : FloatVector.fromMemorySegment(S, in, o3, ORDER);
+                a4 = (cb & 8) == 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + cs, ORDER);
             }
             FloatVector t = a2.mul(geo.w2[p]);
             t = a1.fma(FloatVector.broadcast(S, geo.w1[p]), t);
@@ -301,15 +304,18 @@ final class ForwardKernel {
     }
 
     /** One channel {@code c} of the group (the tail past the last full vector), same order. */
-    private static float scalarChannel(MemorySegment in, SamplingGeometry geo, int from, int to, int c) {
+    private float scalarChannel(MemorySegment in, SamplingGeometry geo, int from, int to, int c) {
         float acc = 0f;
         int[] state = geo.state;
         for (int p = from; p < to; p++) {
             if (state[p] == 0) {
                 continue;
             }
-            float v1 = value(in, geo.c1[p], c), v2 = value(in, geo.c2[p], c);
-            float v3 = value(in, geo.c3[p], c), v4 = value(in, geo.c4[p], c);
+            int i1 = geo.c1[p] + c, i3 = i1 + width * channels, cb = geo.corners[p];
+            float v1 = (cb & 1) == 0 ? 0f : in.get(Storage.F32, 4L * i1);
+            float v2 = (cb & 2) == 0 ? 0f : in.get(Storage.F32, 4L * (i1 + channels));
+            float v3 = (cb & 4) == 0 ? 0f : in.get(Storage.F32, 4L * i3);
+            float v4 = (cb & 8) == 0 ? 0f : in.get(Storage.F32, 4L * (i3 + channels));
             float t = geo.w2[p] * v2;
             t = Math.fma(geo.w1[p], v1, t);
             t = Math.fma(geo.w3[p], v3, t);
@@ -319,7 +325,5 @@ final class ForwardKernel {
         return acc;
     }
 
-    private static float value(MemorySegment in, int index, int c) {
-        return index < 0 ? 0f : in.get(Storage.F32, 4L * (index + c));
-    }
+
 }

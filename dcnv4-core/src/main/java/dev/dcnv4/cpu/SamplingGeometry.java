@@ -22,9 +22,13 @@ import java.nio.ByteOrder;
  * y next to it, weight at {@code g*3K + 2K + k}), so 36 points (G = 4, 3x3) take three 16-lane
  * vectors instead of four vectors with 9 of 16 lanes used. Per point p it leaves, in arrays indexed
  * by p: {@link #state} (0 invalid, 1 valid with a corner outside the image, 2 all four corners
- * inside), the four corner element indices into the input (channel 0 of the group; -1 outside; for
- * state 2 the others follow from {@link #c1}: +C, +W*C, +W*C+C), the four bilinear weights, the
- * modulation weight (after the softmax in softmax mode) and, for the backward, lx/ly/hx/hy.
+ * inside), the corner element indices into the input (channel 0 of the group), the four bilinear
+ * weights, the modulation weight (after the softmax in softmax mode) and, for the backward,
+ * lx/ly/hx/hy. The corners are given two ways: for the backward, c1..c4 with -1 for a corner outside
+ * the image; for the forward, only {@link #c1} = the top-left corner's index whether inside or not
+ * (the others are +C, +W*C, +W*C+C) and {@link #corners}, one bit per corner inside (1 top-left,
+ * 2 top-right, 4 bottom-left, 8 bottom-right), so that the forward's border path needs no more
+ * registers than its main path.
  *
  * <p>Arithmetic is binary32 in exactly the order of docs/dcnv4-semantics.md 2.1 and 2.4, lanewise:
  * the fused window origin {@code bx = fma(-halfw, s, p0x)}, then {@code x = fma(i*dw + offx, s, bx)},
@@ -73,8 +77,8 @@ final class SamplingGeometry {
     /** Per block of LANES points: bit i set where point (block*LANES + i) has state 1. */
     private final long[] border;
 
-    /** Per point p. */
-    final int[] state, c1, c2, c3, c4;
+    /** Per point p (c2..c4: the backward only; corners: the forward only). */
+    final int[] state, c1, c2, c3, c4, corners;
     final float[] w1, w2, w3, w4, m;
     /** Backward only: the fractions and their complements. */
     final float[] lx, ly, hx, hy;
@@ -139,9 +143,11 @@ final class SamplingGeometry {
         border = new long[padded / LANES];
         state = new int[padded];
         c1 = new int[padded];
-        c2 = new int[padded];
-        c3 = new int[padded];
-        c4 = new int[padded];
+        int corner = forBackward ? padded : 0;
+        c2 = new int[corner];
+        c3 = new int[corner];
+        c4 = new int[corner];
+        corners = new int[forBackward ? 0 : padded];
         w1 = new float[padded];
         w2 = new float[padded];
         w3 = new float[padded];
@@ -219,10 +225,17 @@ final class SamplingGeometry {
             IntVector i1 = y0.mul(rowStride).add(x0.mul(channels)).add(IntVector.fromArray(I, groupBase, p0))
                     .add(imageBase);
             IntVector i3 = i1.add(rowStride);
-            minus1.blend(i1, top.and(left)).intoArray(c1, p0);
-            minus1.blend(i1.add(channels), top.and(right)).intoArray(c2, p0);
-            minus1.blend(i3, bottom.and(left)).intoArray(c3, p0);
-            minus1.blend(i3.add(channels), bottom.and(right)).intoArray(c4, p0);
+            if (forBackward) {
+                minus1.blend(i1, top.and(left)).intoArray(c1, p0);
+                minus1.blend(i1.add(channels), top.and(right)).intoArray(c2, p0);
+                minus1.blend(i3, bottom.and(left)).intoArray(c3, p0);
+                minus1.blend(i3.add(channels), bottom.and(right)).intoArray(c4, p0);
+            } else {
+                i1.intoArray(c1, p0);
+                IntVector none = IntVector.zero(I);
+                none.blend(1, top.and(left)).or(none.blend(2, top.and(right)))
+                        .or(none.blend(4, bottom.and(left))).or(none.blend(8, bottom.and(right))).intoArray(corners, p0);
+            }
             IntVector st = IntVector.zero(I).blend(1, ok).blend(2, top.and(bottom).and(left).and(right));
             st.intoArray(state, p0);
             border[p0 / LANES] = ok.andNot(top.and(bottom).and(left).and(right)).toLong();
