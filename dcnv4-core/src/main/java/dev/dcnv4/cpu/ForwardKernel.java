@@ -5,6 +5,7 @@ import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.op.Dcnv4Config;
 import dev.dcnv4.op.Dcnv4Problem;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -209,17 +210,23 @@ final class ForwardKernel {
                 b4 = FloatVector.fromMemorySegment(S, in, o3 + cs + co1, ORDER);
             } else {
                 // a corner outside the image reads as zero; the others at the same offsets as above
+                // branch-free (which corners are outside is not predictable): a corner outside reads
+                // pixel 0, which every input has, and is then zeroed
                 long o1 = 4L * c1[p], o3 = o1 + rs;
                 int cb = corners[p];
+                long q1 = (cb & 1) == 0 ? 0 : o1, q2 = (cb & 2) == 0 ? 0 : o1 + cs;
+                long q3 = (cb & 4) == 0 ? 0 : o3, q4 = (cb & 8) == 0 ? 0 : o3 + cs;
+                VectorMask<Float> k1 = VectorMask.fromLong(S, -(cb & 1)), k2 = VectorMask.fromLong(S, -((cb >> 1) & 1));
+                VectorMask<Float> k3 = VectorMask.fromLong(S, -((cb >> 2) & 1)), k4 = VectorMask.fromLong(S, -((cb >> 3) & 1));
                 FloatVector z = FloatVector.zero(S);
-                a1 = (cb & 1) == 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co, ORDER);
-                a2 = (cb & 2) == 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + cs + co, ORDER);
-                a3 = (cb & 4) == 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co, ORDER);
-                a4 = (cb & 8) == 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + cs + co, ORDER);
-                b1 = (cb & 1) == 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + co1, ORDER);
-                b2 = (cb & 2) == 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + cs + co1, ORDER);
-                b3 = (cb & 4) == 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + co1, ORDER);
-                b4 = (cb & 8) == 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + cs + co1, ORDER);
+                a1 = z.blend(FloatVector.fromMemorySegment(S, in, q1 + co, ORDER), k1);
+                a2 = z.blend(FloatVector.fromMemorySegment(S, in, q2 + co, ORDER), k2);
+                a3 = z.blend(FloatVector.fromMemorySegment(S, in, q3 + co, ORDER), k3);
+                a4 = z.blend(FloatVector.fromMemorySegment(S, in, q4 + co, ORDER), k4);
+                b1 = z.blend(FloatVector.fromMemorySegment(S, in, q1 + co1, ORDER), k1);
+                b2 = z.blend(FloatVector.fromMemorySegment(S, in, q2 + co1, ORDER), k2);
+                b3 = z.blend(FloatVector.fromMemorySegment(S, in, q3 + co1, ORDER), k3);
+                b4 = z.blend(FloatVector.fromMemorySegment(S, in, q4 + co1, ORDER), k4);
             }
             FloatVector t = a2.mul(w2), u = b2.mul(w2);
             t = a1.fma(w1, t);
@@ -286,13 +293,16 @@ final class ForwardKernel {
                 a3 = FloatVector.fromMemorySegment(S, in, o3, ORDER);
                 a4 = FloatVector.fromMemorySegment(S, in, o3 + cs, ORDER);
             } else {
-                long o1 = 4L * c1[p] + co, o3 = o1 + rs;
+                // as in vectorPair: branch-free, outside corners read pixel 0 and are zeroed
+                long o1 = 4L * c1[p], o3 = o1 + rs;
                 int cb = geo.corners[p];
+                long q1 = (cb & 1) == 0 ? 0 : o1, q2 = (cb & 2) == 0 ? 0 : o1 + cs;
+                long q3 = (cb & 4) == 0 ? 0 : o3, q4 = (cb & 8) == 0 ? 0 : o3 + cs;
                 FloatVector z = FloatVector.zero(S);
-                a1 = (cb & 1) == 0 ? z : FloatVector.fromMemorySegment(S, in, o1, ORDER);
-                a2 = (cb & 2) == 0 ? z : FloatVector.fromMemorySegment(S, in, o1 + cs, ORDER);
-                a3 = (cb & 4) == 0 ? z : FloatVector.fromMemorySegment(S, in, o3, ORDER);
-                a4 = (cb & 8) == 0 ? z : FloatVector.fromMemorySegment(S, in, o3 + cs, ORDER);
+                a1 = z.blend(FloatVector.fromMemorySegment(S, in, q1 + co, ORDER), VectorMask.fromLong(S, -(cb & 1)));
+                a2 = z.blend(FloatVector.fromMemorySegment(S, in, q2 + co, ORDER), VectorMask.fromLong(S, -((cb >> 1) & 1)));
+                a3 = z.blend(FloatVector.fromMemorySegment(S, in, q3 + co, ORDER), VectorMask.fromLong(S, -((cb >> 2) & 1)));
+                a4 = z.blend(FloatVector.fromMemorySegment(S, in, q4 + co, ORDER), VectorMask.fromLong(S, -((cb >> 3) & 1)));
             }
             FloatVector t = a2.mul(geo.w2[p]);
             t = a1.fma(FloatVector.broadcast(S, geo.w1[p]), t);
