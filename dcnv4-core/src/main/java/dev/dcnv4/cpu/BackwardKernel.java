@@ -58,20 +58,36 @@ final class BackwardKernel {
      * The packed lane tree that sums the lanes of the four corner-sum vectors S1..S4 of a point with
      * fixed pairings (never {@code reduceLanes}, whose order is unspecified), for L = 4, 8 or 16 lanes:
      * <pre>
-     *   a = (S1 + rot_L/2 S1) | (S2 + rot_L/2 S2)     S1 partials in the lower half, S2 in the upper
-     *   b = (S3 + rot_L/2 S3) | (S4 + rot_L/2 S4)
-     *   a, b += rotation by L/4 within halves;  r = a with b's second and fourth quarters
+     *   a = lower halves of (S1, S2) + upper halves     S1 partials in the lower half, S2 in the upper
+     *   b = the same of (S3, S4)
+     *   r = quarters 0, 2 of (a, b) + quarters 1, 3    S1, S3, S2, S4 partials in the four quarters
      *   r += rotation by 2 within 4-lane blocks (L = 16), by 1 within 2-lane blocks (L >= 8)
      * </pre>
-     * leaving S1 in lane 0, S3 in lane L/4, S2 in lane L/2 and S4 in lane 3L/4: 8 shuffles, 8 adds
-     * and 3 blends for 16 lanes, instead of 16 and 16 for four separate trees. {@code r} is stored
-     * whole into the point's 16-float block of {@link Rows#sums}.
+     * leaving S1 in lane 0, S3 in lane L/4, S2 in lane L/2 and S4 in lane 3L/4. The first two levels
+     * are two-vector permutations ({@code selectFrom(v1, v2)}: 6 permutations and 3 adds, no blend),
+     * the last two rotations: 10 shuffles and 5 adds for 16 lanes, instead of 16 and 16 for four
+     * separate trees. {@code r} is stored whole into the point's 16-float block of {@link Rows#sums}.
      */
     private static final int AT1 = 0, AT2 = LANES / 2, AT3 = LANES / 4, AT4 = 3 * LANES / 4, BLOCK = 16;
-    private static final VectorShuffle<Float> HALF = rotation(LANES / 2), IN_HALF = blockRotation(LANES / 2),
-            IN4 = blockRotation(4), IN2 = blockRotation(2);
-    private static final int[] HALF_IDX = indexes(HALF), IN_HALF_IDX = indexes(IN_HALF), IN4_IDX = indexes(IN4),
-            IN2_IDX = indexes(IN2);
+    private static final VectorShuffle<Float> IN4 = blockRotation(4), IN2 = blockRotation(2);
+    private static final int[] IN4_IDX = indexes(IN4), IN2_IDX = indexes(IN2);
+    /**
+     * Two-vector permutations (indexes into v1 ++ v2) of the first two tree levels: the lower halves
+     * of v1 and v2 and their upper halves; quarters 0 and 2 of v1 and v2 in turn and quarters 1 and 3.
+     */
+    private static final int[] LOW_HALVES = new int[LANES], HIGH_HALVES = new int[LANES],
+            EVEN_QUARTERS = new int[LANES], ODD_QUARTERS = new int[LANES];
+
+    static {
+        int half = LANES / 2, q = LANES / 4;
+        for (int i = 0; i < LANES; i++) {
+            LOW_HALVES[i] = i < half ? i : LANES + i - half;
+            HIGH_HALVES[i] = LOW_HALVES[i] + half;
+            int block = i / q, j = i % q;
+            EVEN_QUARTERS[i] = (block % 2 == 1 ? LANES : 0) + (block / 2) * 2 * q + j;
+            ODD_QUARTERS[i] = EVEN_QUARTERS[i] + q;
+        }
+    }
 
     /**
      * The shuffles' lane indexes: the hot passes load them into vectors once per call and use
@@ -94,8 +110,6 @@ final class BackwardKernel {
         }
     }
 
-    private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, ((1L << LANES) - 1) & -(1L << (LANES / 2))),
-            SECOND_QUARTERS = VectorMask.fromLong(S, quarters());
 
     private final int positions, width, channels, groups, groupChannels, kPoints, offsetDim;
     private final float scale;
@@ -120,19 +134,6 @@ final class BackwardKernel {
     private static VectorShuffle<Float> blockRotation(int block) {
         int b = Math.min(block, LANES);
         return VectorShuffle.fromOp(S, i -> (i & -b) | ((i + b / 2) & (b - 1)));
-    }
-
-    /** Lanes [L/4, L/2) and [3L/4, L). */
-    private static long quarters() {
-        long q = 0;
-        for (int i = 0; i < LANES; i++) {
-            q |= (i / (LANES / 4)) % 2 == 1 ? 1L << i : 0;
-        }
-        return q;
-    }
-
-    private static VectorShuffle<Float> rotation(int step) {
-        return VectorShuffle.fromOp(S, i -> (i + step) % LANES);
     }
 
     /**
@@ -230,7 +231,8 @@ final class BackwardKernel {
         FloatVector t0 = FloatVector.fromMemorySegment(S, gradOut, go + co, ORDER);
         FloatVector t1 = FloatVector.fromMemorySegment(S, gradOut, go + co1, ORDER);
         int[] state = geo.state, c1 = geo.c1;
-        IntVector half = IntVector.fromArray(I, HALF_IDX, 0), inHalf = IntVector.fromArray(I, IN_HALF_IDX, 0);
+        IntVector lowHalves = IntVector.fromArray(I, LOW_HALVES, 0), highHalves = IntVector.fromArray(I, HIGH_HALVES, 0);
+        IntVector evenQuarters = IntVector.fromArray(I, EVEN_QUARTERS, 0), oddQuarters = IntVector.fromArray(I, ODD_QUARTERS, 0);
         IntVector in4 = IntVector.fromArray(I, IN4_IDX, 0), in2 = IntVector.fromArray(I, IN2_IDX, 0);
         float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
         for (int p = from; p < to; p++) {
@@ -261,11 +263,10 @@ final class BackwardKernel {
             tm0.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co, ORDER)).intoMemorySegment(partial, o4 + co, ORDER);
             tm1.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co1, ORDER)).intoMemorySegment(partial, o4 + co1, ORDER);
             // the lane sums by the packed tree (see AT1), stored or added into the point's block
-            FloatVector a = s1.add(half.selectFrom(s1.reinterpretAsInts()).reinterpretAsFloats()).blend(s2.add(half.selectFrom(s2.reinterpretAsInts()).reinterpretAsFloats()), UPPER);
-            FloatVector b = s3.add(half.selectFrom(s3.reinterpretAsInts()).reinterpretAsFloats()).blend(s4.add(half.selectFrom(s4.reinterpretAsInts()).reinterpretAsFloats()), UPPER);
-            a = a.add(inHalf.selectFrom(a.reinterpretAsInts()).reinterpretAsFloats());
-            b = b.add(inHalf.selectFrom(b.reinterpretAsInts()).reinterpretAsFloats());
-            FloatVector r = a.blend(b, SECOND_QUARTERS);
+            IntVector i1 = s1.reinterpretAsInts(), i2 = s2.reinterpretAsInts(), i3 = s3.reinterpretAsInts(), i4 = s4.reinterpretAsInts();
+            IntVector a = lowHalves.selectFrom(i1, i2).reinterpretAsFloats().add(highHalves.selectFrom(i1, i2).reinterpretAsFloats()).reinterpretAsInts();
+            IntVector b = lowHalves.selectFrom(i3, i4).reinterpretAsFloats().add(highHalves.selectFrom(i3, i4).reinterpretAsFloats()).reinterpretAsInts();
+            FloatVector r = evenQuarters.selectFrom(a, b).reinterpretAsFloats().add(oddQuarters.selectFrom(a, b).reinterpretAsFloats());
             if (LANES >= 16) {
                 r = r.add(in4.selectFrom(r.reinterpretAsInts()).reinterpretAsFloats());
             }
@@ -320,11 +321,12 @@ final class BackwardKernel {
             tm0.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co, ORDER)).intoMemorySegment(partial, o4 + co, ORDER);
             tm1.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co1, ORDER)).intoMemorySegment(partial, o4 + co1, ORDER);
         }
-        FloatVector a = s1.add(s1.rearrange(HALF)).blend(s2.add(s2.rearrange(HALF)), UPPER);
-        FloatVector b = s3.add(s3.rearrange(HALF)).blend(s4.add(s4.rearrange(HALF)), UPPER);
-        a = a.add(a.rearrange(IN_HALF));
-        b = b.add(b.rearrange(IN_HALF));
-        FloatVector r = a.blend(b, SECOND_QUARTERS);
+        IntVector lowHalves = IntVector.fromArray(I, LOW_HALVES, 0), highHalves = IntVector.fromArray(I, HIGH_HALVES, 0);
+        IntVector evenQuarters = IntVector.fromArray(I, EVEN_QUARTERS, 0), oddQuarters = IntVector.fromArray(I, ODD_QUARTERS, 0);
+        IntVector i1 = s1.reinterpretAsInts(), i2 = s2.reinterpretAsInts(), i3 = s3.reinterpretAsInts(), i4 = s4.reinterpretAsInts();
+        IntVector a = lowHalves.selectFrom(i1, i2).reinterpretAsFloats().add(highHalves.selectFrom(i1, i2).reinterpretAsFloats()).reinterpretAsInts();
+        IntVector b = lowHalves.selectFrom(i3, i4).reinterpretAsFloats().add(highHalves.selectFrom(i3, i4).reinterpretAsFloats()).reinterpretAsInts();
+        FloatVector r = evenQuarters.selectFrom(a, b).reinterpretAsFloats().add(oddQuarters.selectFrom(a, b).reinterpretAsFloats());
         if (LANES >= 16) {
             r = r.add(r.rearrange(IN4));
         }
@@ -341,7 +343,8 @@ final class BackwardKernel {
                                    float[] sums, boolean first) {
         FloatVector t = FloatVector.fromMemorySegment(S, gradOut, go + co, ORDER);
         int[] state = geo.state;
-        IntVector half = IntVector.fromArray(I, HALF_IDX, 0), inHalf = IntVector.fromArray(I, IN_HALF_IDX, 0);
+        IntVector lowHalves = IntVector.fromArray(I, LOW_HALVES, 0), highHalves = IntVector.fromArray(I, HIGH_HALVES, 0);
+        IntVector evenQuarters = IntVector.fromArray(I, EVEN_QUARTERS, 0), oddQuarters = IntVector.fromArray(I, ODD_QUARTERS, 0);
         IntVector in4 = IntVector.fromArray(I, IN4_IDX, 0), in2 = IntVector.fromArray(I, IN2_IDX, 0);
         for (int p = from; p < to; p++) {
             int st = state[p];
@@ -381,11 +384,10 @@ final class BackwardKernel {
                 tm.fma(w4, FloatVector.fromMemorySegment(S, partial, o4, ORDER)).intoMemorySegment(partial, o4, ORDER);
             }
             // the lane sums by the packed tree (see AT1), stored or added into the point's block
-            FloatVector a = s1.add(half.selectFrom(s1.reinterpretAsInts()).reinterpretAsFloats()).blend(s2.add(half.selectFrom(s2.reinterpretAsInts()).reinterpretAsFloats()), UPPER);
-            FloatVector b = s3.add(half.selectFrom(s3.reinterpretAsInts()).reinterpretAsFloats()).blend(s4.add(half.selectFrom(s4.reinterpretAsInts()).reinterpretAsFloats()), UPPER);
-            a = a.add(inHalf.selectFrom(a.reinterpretAsInts()).reinterpretAsFloats());
-            b = b.add(inHalf.selectFrom(b.reinterpretAsInts()).reinterpretAsFloats());
-            FloatVector r = a.blend(b, SECOND_QUARTERS);
+            IntVector i1 = s1.reinterpretAsInts(), i2 = s2.reinterpretAsInts(), i3 = s3.reinterpretAsInts(), i4 = s4.reinterpretAsInts();
+            IntVector a = lowHalves.selectFrom(i1, i2).reinterpretAsFloats().add(highHalves.selectFrom(i1, i2).reinterpretAsFloats()).reinterpretAsInts();
+            IntVector b = lowHalves.selectFrom(i3, i4).reinterpretAsFloats().add(highHalves.selectFrom(i3, i4).reinterpretAsFloats()).reinterpretAsInts();
+            FloatVector r = evenQuarters.selectFrom(a, b).reinterpretAsFloats().add(oddQuarters.selectFrom(a, b).reinterpretAsFloats());
             if (LANES >= 16) {
                 r = r.add(in4.selectFrom(r.reinterpretAsInts()).reinterpretAsFloats());
             }
