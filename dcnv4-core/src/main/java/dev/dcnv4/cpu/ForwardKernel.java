@@ -209,9 +209,8 @@ final class ForwardKernel {
                 b3 = FloatVector.fromMemorySegment(S, in, o3 + co1, ORDER);
                 b4 = FloatVector.fromMemorySegment(S, in, o3 + cs + co1, ORDER);
             } else {
-                // a corner outside the image reads as zero; the others at the same offsets as above
-                // branch-free (which corners are outside is not predictable): a corner outside reads
-                // pixel 0, which every input has, and is then zeroed
+                // a corner outside the image reads as zero, branch-free (which corners are outside is
+                // not predictable): it loads pixel 0, which every input has, and is zeroed by a blend
                 long o1 = 4L * c1[p], o3 = o1 + rs;
                 int cb = corners[p];
                 long q1 = (cb & 1) == 0 ? 0 : o1, q2 = (cb & 2) == 0 ? 0 : o1 + cs;

@@ -30,6 +30,9 @@ public final class JavaDevice implements Dcnv4Device {
     /** System property with the default thread count. */
     public static final String THREADS_PROPERTY = "dcnv4.threads";
 
+    /** Position chunks per thread in the backward (see {@link #backward}). */
+    private static final int BACKWARD_CHUNKS_PER_THREAD = 2;
+
     private final TaskPool pool;
     private final Workspace workspace = new Workspace();
 
@@ -139,7 +142,7 @@ public final class JavaDevice implements Dcnv4Device {
         // Two chunks per thread: each chunk's buffer also holds the rows around its own (points reach
         // past the chunk's rows), so fewer chunks sum fewer rows; one per thread balanced worse
         // (1x56x56x128, 2 threads, separate runs: median 1.33-1.41 ms with 4 per thread, 1.25-1.33 with 2)
-        int chunks = (int) Math.min(pool.chunksFor(total, 2), Math.max(threads, (512L << 20) / (4L * inSize)));
+        int chunks = (int) Math.min(pool.chunksFor(total, BACKWARD_CHUNKS_PER_THREAD), Math.max(threads, (512L << 20) / (4L * inSize)));
         MemorySegment[] partial = new MemorySegment[chunks];
         for (int k = 0; k < chunks; k++) {
             partial[k] = workspace.zeros(Workspace.PARTIAL + k, inSize);
@@ -167,10 +170,10 @@ public final class JavaDevice implements Dcnv4Device {
 
     /**
      * The workspace slot of forward task {@code t}'s buffer: past the backward's partial buffers (at
-     * most {@code 4 * threads}, see {@link TaskPool#chunksFor}), which stay zero between calls.
+     * most {@code BACKWARD_CHUNKS_PER_THREAD * threads}), which stay zero between calls.
      */
     private int forwardSlot(int t) {
-        return Workspace.PARTIAL + 4 * pool.threads() + t;
+        return Workspace.PARTIAL + BACKWARD_CHUNKS_PER_THREAD * pool.threads() + t;
     }
 
     /** {@code n} slices of the workspace, each one task's (or chunk's) {@link OffsetRows} scratch. */
