@@ -8,6 +8,7 @@ import dev.dcnv4.device.DeviceInfo;
 import dev.dcnv4.op.Dcnv4Problem;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
 
 /**
  * Device "java": DCNv4 on the CPU in pure Java, the library's CPU fallback (used only when chosen).
@@ -33,8 +34,25 @@ public final class JavaDevice implements Dcnv4Device {
     /** Position chunks per thread in the backward (see {@link #backward}). */
     private static final int BACKWARD_CHUNKS_PER_THREAD = 2;
 
+    /** Closes the pool and frees the workspace of a device that was dropped without {@link #close}. */
+    private static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = new Thread(r, "dcnv4-java-cleaner");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final TaskPool pool;
     private final Workspace workspace = new Workspace();
+    private final Cleaner.Cleanable cleanable;
+
+    /** What {@link #close} (or the cleaner) releases; holds no reference to the device. */
+    private record Release(TaskPool pool, Workspace workspace) implements Runnable {
+        @Override
+        public void run() {
+            pool.close();
+            workspace.close();
+        }
+    }
 
     /** A device with the default thread count. */
     public JavaDevice() {
@@ -47,6 +65,7 @@ public final class JavaDevice implements Dcnv4Device {
             throw new IllegalArgumentException("threads: expected >= 1 but was " + threads);
         }
         pool = new TaskPool(threads);
+        cleanable = CLEANER.register(this, new Release(pool, workspace));
     }
 
     /** {@code -Ddcnv4.threads} if set, else the number of available processors. */
@@ -228,8 +247,7 @@ public final class JavaDevice implements Dcnv4Device {
 
     @Override
     public synchronized void close() {
-        pool.close();
-        workspace.close();
+        cleanable.clean();                          // once: the cleaner does nothing afterwards
     }
 
     @Override

@@ -105,6 +105,38 @@ class JavaDeviceDeterminismTest {
         assertEquals("java", dev.id());
     }
 
+    /** A device dropped without close() stops its worker threads once it is collected (its cleaner). */
+    @Test
+    void aDroppedDeviceStopsItsWorkers() throws InterruptedException {
+        java.util.Set<Thread> before = workers();
+        Dcnv4Problem p = Dcnv4Problem.of(Dcnv4Config.builder().groups(2).groupChannels(16).build(), 1, 6, 6);
+        try (Dcnv4Data data = Dcnv4Data.random(p, DType.FP32, 2, 1f);
+             NativeArray out = NativeArray.allocate(DType.FP32, p.outputSize())) {
+            JavaDevice dev = new JavaDevice(3);
+            dev.forward(p, data.input(), data.offsetMask(), out);
+            dev = null;
+        }
+        java.util.Set<Thread> started = workers();
+        started.removeAll(before);
+        assertEquals(2, started.size(), "a 3-thread device has 2 workers");
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (started.stream().anyMatch(Thread::isAlive) && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertTrue(started.stream().noneMatch(Thread::isAlive), "workers still running: " + started);
+    }
+
+    private static java.util.Set<Thread> workers() {
+        java.util.Set<Thread> s = new java.util.HashSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("dcnv4-java-") && !t.getName().equals("dcnv4-java-cleaner") && t.isAlive()) {
+                s.add(t);
+            }
+        }
+        return s;
+    }
+
     private static byte[] bytes(MemorySegment s) {
         return s.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
     }
