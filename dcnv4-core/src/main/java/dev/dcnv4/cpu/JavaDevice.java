@@ -23,7 +23,8 @@ import java.lang.ref.Cleaner;
  *
  * <p>The backward is deterministic: each chunk scatters grad_input into its own fp32 buffer (rows
  * zeroed on first touch) and the buffers are summed row by row in chunk order, so repeated calls with
- * the same thread count give bit-identical gradients whichever thread ran which chunk. The thread count comes from the constructor, else {@code -Ddcnv4.threads}, else
+ * the same thread count give bit-identical gradients whichever thread ran which chunk. The
+ * worker threads spin briefly after each call before they park ({@link TaskPool#SPIN_NANOS}). The thread count comes from the constructor, else {@code -Ddcnv4.threads}, else
  * {@link Runtime#availableProcessors()}. Calls on one instance are serialised.
  */
 public final class JavaDevice implements Dcnv4Device {
