@@ -137,22 +137,16 @@ final class BackwardKernel {
     }
 
     /**
-     * Per-task scratch: the offset_mask rows in, the gradient row out (with a vector of slack: whole
+     * Per-task scratch: the offset_mask row in, the gradient row out (with a vector of slack: whole
      * vectors are stored), the points' corner sums, and the points' three gradients in point order.
      */
     static final class Rows {
-        final float[] gom, sums, gx, gy, gm;
-        final NativeArray om;
-        final int offsetDim;
-        final MemorySegment omScratch;
+        final float[] om, gom, sums, gx, gy, gm;
         /** Keeps the streaming reads alive. */
         int sink;
 
-        /** @param omScratch {@link OffsetRows#scratchFloats} floats for reading {@code om} */
-        Rows(NativeArray om, int offsetDim, int points, MemorySegment omScratch) {
-            this.om = om;
-            this.offsetDim = offsetDim;
-            this.omScratch = omScratch;
+        Rows(int offsetDim, int points) {
+            om = new float[offsetDim + LANES];         // SamplingGeometry.rowLength
             gom = new float[offsetDim + 2 * LANES];
             int padded = (points + LANES - 1) / LANES * LANES;
             sums = new float[BLOCK * padded];
@@ -173,16 +167,15 @@ final class BackwardKernel {
      *                so far are flagged here; null when {@code partial} is the result
      * @param gradOm  grad_offset_mask (fp32 or storage precision), rows [from, to) written
      */
-    void run(int from, int to, MemorySegment in, MemorySegment gradOut, MemorySegment partial,
+    void run(int from, int to, MemorySegment in, NativeArray om, MemorySegment gradOut, MemorySegment partial,
              boolean[] touched, NativeArray gradOm, SamplingGeometry geo, Rows rows) {
-        OffsetRows omRows = new OffsetRows(rows.om, offsetDim, geo.span, rows.omScratch);
         int d = groupChannels;
         long cs = 4L * channels, rs = cs * width;
         int lastRow = (int) (in.byteSize() / (4L * rowFloats)) - 1, streamed = -1, sink = 0;
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
-            long at = omRows.row(pos, pos + 1 < to ? pos + 1 : -1);
-            geo.compute(omRows.segment, at, n, q);
+            Storage.read(om, pos * offsetDim, rows.om, offsetDim);
+            geo.compute(rows.om, n, q);
             if (geo.lastRow >= geo.firstRow && geo.lastRow + 1 > streamed) {
                 // bring the input rows (and the next) in sequentially, see ForwardKernel.Task
                 for (int r = Math.max(streamed + 1, geo.firstRow), end = Math.min(geo.lastRow + 1, lastRow); r <= end; r++) {

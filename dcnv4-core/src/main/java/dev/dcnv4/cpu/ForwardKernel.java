@@ -59,7 +59,7 @@ final class ForwardKernel {
      */
     static final class Task {
         final SamplingGeometry geo;
-        final OffsetRows omRows;
+        final float[] omRow;
         final MemorySegment in;
         private final NativeArray source;
         /**
@@ -79,11 +79,10 @@ final class ForwardKernel {
          * @param buffer for non-fp32 storage, this task's workspace of at least
          *               {@code (input is fp32 ? 0 : inputSize) + channels} floats; else unused
          */
-        Task(Dcnv4Problem problem, NativeArray input, NativeArray output, MemorySegment buffer,
-             NativeArray offsetMask, MemorySegment omScratch) {
+        Task(Dcnv4Problem problem, NativeArray input, NativeArray output, MemorySegment buffer) {
             Dcnv4Config c = problem.config();
             geo = new SamplingGeometry(problem, false);
-            omRows = new OffsetRows(offsetMask, c.paddedOffsetDim(), geo.span, omScratch);
+            omRow = new float[SamplingGeometry.rowLength(c)];
             rowFloats = (long) problem.width() * c.channels();
             boolean lazy = input.dtype() != DType.FP32;
             long wide = lazy ? 4L * problem.inputSize() : 0;
@@ -136,19 +135,20 @@ final class ForwardKernel {
     /**
      * Computes output positions [from, to) (flat over batch and H_out*W_out).
      *
+     * @param om     offset_mask in its storage precision (read and widened per position)
      * @param output the caller's output
      */
-    void run(int from, int to, Task task, NativeArray output) {
+    void run(int from, int to, Task task, NativeArray om, NativeArray output) {
         int d = groupChannels;
         SamplingGeometry geo = task.geo;
         MemorySegment in = task.in, stage = task.stage;
         MemorySegment out = stage == null ? output.getSegment() : stage;
-        OffsetRows omRows = task.omRows;
+        float[] omRow = task.omRow;
         long cs = 4L * channels, rs = cs * width;          // bytes to the right / lower neighbour
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
-            long at = omRows.row(pos, pos + 1 < to ? pos + 1 : -1);
-            geo.compute(omRows.segment, at, n, q);
+            Storage.read(om, pos * offsetDim, omRow, offsetDim);   // whole padded row: full vectors
+            geo.compute(omRow, n, q);
             task.prepareRows();
             long posBase = stage == null ? 4L * pos * channels : 0;
             for (int g = 0; g < groups; g++) {
@@ -333,6 +333,4 @@ final class ForwardKernel {
         }
         return acc;
     }
-
-
 }

@@ -118,10 +118,9 @@ public final class JavaDevice implements Dcnv4Device {
         for (int t = 0; t < tasks && needBuffer; t++) {
             buffers[t] = workspace.floats(forwardSlot(t), floats);
         }
-        MemorySegment[] rows = offsetScratch(problem, tasks);
         ForwardKernel kernel = new ForwardKernel(problem);
-        pool.runChunks(chunks, t -> new ForwardKernel.Task(problem, input, output, buffers[t], offsetMask, rows[t]),
-                (task, k) -> kernel.run(TaskPool.start(total, chunks, k), TaskPool.start(total, chunks, k + 1), task,
+        pool.runChunks(chunks, t -> new ForwardKernel.Task(problem, input, output, buffers[t]), (task, k) ->
+                kernel.run(TaskPool.start(total, chunks, k), TaskPool.start(total, chunks, k + 1), task, offsetMask,
                         output));
     }
 
@@ -149,8 +148,8 @@ public final class JavaDevice implements Dcnv4Device {
             // faster at the minimum but slower at the median and mean on the shared 2-core machine: a
             // static split waits for a thread that starts late, the position chunks below rebalance.)
             dst.asSlice(0, 4L * inSize).fill((byte) 0);
-            kernel.run(0, total, in, go, dst, null, gradOffsetMask, new SamplingGeometry(problem, true),
-                    new BackwardKernel.Rows(om, offsetDim, points, offsetScratch(problem, 1)[0]));
+            kernel.run(0, total, in, om, go, dst, null, gradOffsetMask, new SamplingGeometry(problem, true),
+                    new BackwardKernel.Rows(offsetDim, points));
             if (!direct) {
                 Storage.narrow(dst, 0, inSize, gradInput, new Storage.Scratch());
             }
@@ -168,14 +167,13 @@ public final class JavaDevice implements Dcnv4Device {
             partial[k] = workspace.zeros(Workspace.PARTIAL + k, inSize);
         }
         boolean[][] touched = new boolean[chunks][rows];
-        MemorySegment[] omRows = offsetScratch(problem, chunks);
         // then sum the chunks' rows in chunk order (fixed, so bit-reproducible), in parallel over rows,
         // in the same tasks once every chunk is done
         int rowChunks = pool.chunksFor(rows);
         pool.runChunksThen(chunks, k -> {
             int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
-            kernel.run(from, to, in, go, partial[k], touched[k], gradOffsetMask,
-                    new SamplingGeometry(problem, true), new BackwardKernel.Rows(om, offsetDim, points, omRows[k]));
+            kernel.run(from, to, in, om, go, partial[k], touched[k], gradOffsetMask,
+                    new SamplingGeometry(problem, true), new BackwardKernel.Rows(offsetDim, points));
         }, rowChunks, r -> {
             int from = TaskPool.start(rows, rowChunks, r), to = TaskPool.start(rows, rowChunks, r + 1);
             Reduction.sumRows(partial, touched, from, to, rowFloats, dst);      // and re-zeroes what it read
@@ -194,17 +192,6 @@ public final class JavaDevice implements Dcnv4Device {
      */
     private int forwardSlot(int t) {
         return Workspace.PARTIAL + BACKWARD_CHUNKS_PER_THREAD * pool.threads() + t;
-    }
-
-    /** {@code n} slices of the workspace, each one task's (or chunk's) {@link OffsetRows} scratch. */
-    private MemorySegment[] offsetScratch(Dcnv4Problem problem, int n) {
-        long per = 4L * OffsetRows.scratchFloats(problem.config().paddedOffsetDim());
-        MemorySegment all = workspace.floats(Workspace.OFFSETS, n * per / 4);
-        MemorySegment[] out = new MemorySegment[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = all.asSlice(i * per, per);
-        }
-        return out;
     }
 
     /**

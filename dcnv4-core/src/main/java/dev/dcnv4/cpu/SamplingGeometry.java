@@ -8,9 +8,6 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
-
 /**
  * The group-level reuse of DCNv4 on the CPU: for one output position it turns the 3K offset_mask
  * numbers of every group into the bilinear data of the group's K sampling points, once, so that the
@@ -61,9 +58,9 @@ final class SamplingGeometry {
      * The length of the fp32 offset_mask row that {@link #compute} reads: the padded row plus a vector
      * of slack (whole vectors are loaded; the slack stays zero).
      */
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    /** Floats of a row that {@link #compute} may read. */
-    final int span;
+    static int rowLength(Dcnv4Config c) {
+        return c.paddedOffsetDim() + LANES;
+    }
 
     /** Per lane p: (float)(i*dw), (float)(j*dh) of its point; element offset g*D of its group. */
     private final float[] gridX, gridY;
@@ -137,7 +134,6 @@ final class SamplingGeometry {
                 }
             }
         }
-        span = c.paddedOffsetDim() + LANES;
         offX = new float[padded];
         offY = new float[padded];
         border = new long[padded / LANES];
@@ -164,7 +160,7 @@ final class SamplingGeometry {
      * Computes every point of output position ({@code n}, {@code q}) from the position's offset_mask
      * row {@code om} (fp32, {@link #rowLength} long).
      */
-    void compute(MemorySegment om, long at, int n, int q) {
+    void compute(float[] om, int n, int q) {
         int yo = q / outWidth, xo = q - yo * outWidth;
         FloatVector bx = FloatVector.broadcast(S, Math.fma(-(float) halfW, scale, (float) (halfW - padW + xo * strideW)));
         FloatVector by = FloatVector.broadcast(S, Math.fma(-(float) halfH, scale, (float) (halfH - padH + yo * strideH)));
@@ -179,12 +175,12 @@ final class SamplingGeometry {
         IntVector xFirst = IntVector.fromArray(I, X_FIRST, 0), yFirst = IntVector.fromArray(I, Y_FIRST, 0);
         for (int g = 0, p = 0, b = 0; g < groups; g++, b += 3 * kPoints, p += kPoints) {
             for (int k0 = 0; k0 < kPoints; k0 += LANES / 2) {
-                IntVector pairs = FloatVector.fromMemorySegment(S, om, at + 4L * (b + 2 * k0), ORDER).reinterpretAsInts();
+                IntVector pairs = FloatVector.fromArray(S, om, b + 2 * k0).reinterpretAsInts();
                 xFirst.selectFrom(pairs).reinterpretAsFloats().intoArray(offX, p + k0);
                 yFirst.selectFrom(pairs).reinterpretAsFloats().intoArray(offY, p + k0);
             }
             for (int k0 = 0; k0 < kPoints; k0 += LANES) {
-                FloatVector.fromMemorySegment(S, om, at + 4L * (b + 2 * kPoints + k0), ORDER).intoArray(m, p + k0);
+                FloatVector.fromArray(S, om, b + 2 * kPoints + k0).intoArray(m, p + k0);
             }
         }
         // lanewise min/max of y0 over the valid points, reduced once after the loop

@@ -94,24 +94,18 @@ final class Storage {
      * exponent 31 (inf/NaN) mapped to 255, sign copied; then a scalar tail.
      */
     static void widenHalf(MemorySegment in, int from, int to, MemorySegment dst) {
-        widenHalf(in, from, dst, from, to - from);
-    }
-
-    /** fp16 elements [from, from + len) of {@code in} into fp32 elements [dstFrom, dstFrom + len) of {@code dst}. */
-    static void widenHalf(MemorySegment in, long from, MemorySegment dst, long dstFrom, int len) {
-        int lanes = HALF_IN.length(), i = 0;
-        long s0 = 2L * from, d0 = 4L * dstFrom;
-        for (; i + lanes <= len; i += lanes) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_IN, in, s0 + 2L * i, ORDER)
+        int lanes = HALF_IN.length(), i = from;
+        for (; i + lanes <= to; i += lanes) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_IN, in, 2L * i, ORDER)
                     .convertShape(VectorOperators.S2I, INTS, 0);
             IntVector mag = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
             IntVector bits = mag.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
             bits = bits.blend(mag.or(0x7f800000), mag.compare(VectorOperators.GE, 0x7c00 << 13));
             bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()
-                    .intoMemorySegment(dst, d0 + 4L * i, ORDER);
+                    .intoMemorySegment(dst, 4L * i, ORDER);
         }
-        for (; i < len; i++) {
-            dst.set(F32, d0 + 4L * i, Float.float16ToFloat(in.get(I16, s0 + 2L * i)));
+        for (; i < to; i++) {
+            dst.set(F32, 4L * i, Float.float16ToFloat(in.get(I16, 2L * i)));
         }
     }
 

@@ -14,11 +14,10 @@ import java.util.List;
  */
 final class Workspace implements AutoCloseable {
     /**
-     * Named slots; {@code OFFSETS} holds every task's offset_mask row scratch ({@link OffsetRows});
-     * slots from {@code PARTIAL} on are numbered by the caller: the backward's partial grad_input
-     * buffers and the fp16/bf16 forward's per-task widened inputs (see {@link JavaDevice}).
+     * Named slots; slots from {@code PARTIAL} on are numbered by the caller: the backward's partial
+     * grad_input buffers and the fp16/bf16 forward's per-task widened inputs (see {@link JavaDevice}).
      */
-    static final int INPUT = 0, GRAD_OUTPUT = 1, OUTPUT = 2, OFFSETS = 3, PARTIAL = 4;
+    static final int INPUT = 0, GRAD_OUTPUT = 1, OUTPUT = 2, PARTIAL = 3;
 
     private final List<Arena> arenas = new ArrayList<>();
     private final List<MemorySegment> buffers = new ArrayList<>();
