@@ -43,7 +43,11 @@ final class Reduction {
         }
     }
 
-    /** a + b over bytes [at, end) (the common case: a row shared by two neighbouring chunks). */
+    /**
+     * a + b over bytes [at, end) (the common case: a row shared by two neighbouring chunks). Kept apart
+     * from {@link #sumN}, which computes the same: with one n-way loop for all the backward measured
+     * 1-2% slower (interleaved, twice).
+     */
     private static void sum2(MemorySegment a, MemorySegment b, long at, long end, MemorySegment dst) {
         long v = 4L * S.length();
         FloatVector z = FloatVector.zero(S);

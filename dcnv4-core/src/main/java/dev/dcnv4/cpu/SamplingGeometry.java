@@ -65,8 +65,6 @@ final class SamplingGeometry {
     /** Per lane p: (float)(i*dw), (float)(j*dh) of its point; element offset g*D of its group. */
     private final float[] gridX, gridY;
     private final int[] groupBase;
-    /** Per lane p: where its x offset, y offset and weight sit in the offset_mask row (0 for padding lanes). */
-    final int[] slotX, slotY, slotM;
 
     /** This call's offsets in lane order. */
     private final float[] offX, offY;
@@ -112,10 +110,6 @@ final class SamplingGeometry {
         gridX = new float[padded];
         gridY = new float[padded];
         groupBase = new int[padded];
-        slotX = new int[padded];
-        slotY = new int[padded];
-        slotM = new int[padded];
-        int k3 = 3 * kPoints;
         for (int g = 0; g < c.groups(); g++) {
             int k = 0;
             for (int i = 0; i < c.kernelW(); i++) {
@@ -127,9 +121,6 @@ final class SamplingGeometry {
                     gridX[p] = (float) (i * c.dilationW());
                     gridY[p] = (float) (j * c.dilationH());
                     groupBase[p] = g * groupChannels;
-                    slotX[p] = g * k3 + 2 * k;
-                    slotY[p] = g * k3 + 2 * k + 1;
-                    slotM[p] = g * k3 + 2 * kPoints + k;
                     k++;
                 }
             }
