@@ -110,7 +110,6 @@ final class BackwardKernel {
         }
     }
 
-
     private final int positions, width, channels, groups, groupChannels, kPoints, offsetDim;
     private final float scale;
     private final boolean softmax;
@@ -183,8 +182,8 @@ final class BackwardKernel {
                 }
                 streamed = Math.min(geo.lastRow + 1, lastRow);
             }
-            for (int r = geo.firstRow; touched != null && r <= geo.lastRow; r++) {
-                touched[r] = true;
+            if (touched != null && geo.firstRow <= geo.lastRow) {
+                Arrays.fill(touched, geo.firstRow, geo.lastRow + 1, true);
             }
             float[] sums = rows.sums;
             for (int g = 0; g < groups; g++) {
@@ -447,15 +446,15 @@ final class BackwardKernel {
             FloatVector s2 = FloatVector.fromArray(S, sums, at + AT2, GATHER, 0);
             FloatVector s3 = FloatVector.fromArray(S, sums, at + AT3, GATHER, 0);
             FloatVector s4 = FloatVector.fromArray(S, sums, at + AT4, GATHER, 0);
-            VectorMask<Float> valid = IntVector.fromArray(I, geo.state, p0).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> invalid = IntVector.fromArray(I, geo.state, p0).compare(VectorOperators.EQ, 0).cast(S);
             FloatVector ms = FloatVector.fromArray(S, geo.m, p0).mul(s);
             s4.sub(s3).fma(FloatVector.fromArray(S, geo.ly, p0), s2.sub(s1).mul(FloatVector.fromArray(S, geo.hy, p0)))
-                    .mul(ms).blend(zero, valid.not()).intoArray(gx, p0);
+                    .mul(ms).blend(zero, invalid).intoArray(gx, p0);
             s4.sub(s2).fma(FloatVector.fromArray(S, geo.lx, p0), s3.sub(s1).mul(FloatVector.fromArray(S, geo.hx, p0)))
-                    .mul(ms).blend(zero, valid.not()).intoArray(gy, p0);
+                    .mul(ms).blend(zero, invalid).intoArray(gy, p0);
             s4.fma(FloatVector.fromArray(S, geo.w4, p0), s3.fma(FloatVector.fromArray(S, geo.w3, p0),
                     s1.fma(FloatVector.fromArray(S, geo.w1, p0), s2.mul(FloatVector.fromArray(S, geo.w2, p0)))))
-                    .blend(zero, valid.not()).intoArray(gm, p0);
+                    .blend(zero, invalid).intoArray(gm, p0);
         }
         // row layout per group g (b = g*3K): x_k at b+2k, y_k at b+2k+1, weight k at b+2K+k. Groups in
         // order, x/y before weights: each whole-vector store's spill past its part is overwritten by

@@ -21,10 +21,11 @@ import java.lang.ref.Cleaner;
  * own fp32 copy ({@link ForwardKernel.Task}); in the backward once per call into workspace buffers.
  * offset_mask is widened per position as the kernels read it.
  *
- * <p>The backward is deterministic: each chunk scatters grad_input into its own fp32 buffer (rows
- * zeroed on first touch) and the buffers are summed row by row in chunk order, so repeated calls with
- * the same thread count give bit-identical gradients whichever thread ran which chunk. The
- * worker threads spin briefly after each call before they park ({@link TaskPool#SPIN_NANOS}). The thread count comes from the constructor, else {@code -Ddcnv4.threads}, else
+ * <p>The backward is deterministic: each chunk scatters grad_input into its own fp32 buffer (all
+ * zero between calls) and the buffers are summed row by row in chunk order, so repeated calls with
+ * the same thread count give bit-identical gradients whichever thread ran which chunk. The worker
+ * threads spin briefly after each call before they park ({@link TaskPool#SPIN_NANOS}). The thread
+ * count comes from the constructor, else {@code -Ddcnv4.threads}, else
  * {@link Runtime#availableProcessors()}. Calls on one instance are serialised.
  */
 public final class JavaDevice implements Dcnv4Device {
@@ -161,7 +162,8 @@ public final class JavaDevice implements Dcnv4Device {
         // Two chunks per thread: each chunk's buffer also holds the rows around its own (points reach
         // past the chunk's rows), so fewer chunks sum fewer rows; one per thread balanced worse
         // (1x56x56x128, 2 threads, separate runs: median 1.33-1.41 ms with 4 per thread, 1.25-1.33 with 2)
-        int chunks = (int) Math.min(pool.chunksFor(total, BACKWARD_CHUNKS_PER_THREAD), Math.max(threads, (512L << 20) / (4L * inSize)));
+        int chunks = (int) Math.min(pool.chunksFor(total, BACKWARD_CHUNKS_PER_THREAD),
+                Math.max(threads, (512L << 20) / (4L * inSize)));
         MemorySegment[] partial = new MemorySegment[chunks];
         for (int k = 0; k < chunks; k++) {
             partial[k] = workspace.zeros(Workspace.PARTIAL + k, inSize);

@@ -3,6 +3,7 @@ package dev.dcnv4.cpu;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 
@@ -144,14 +145,7 @@ final class TaskPool implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             failure = e;
         }
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
-        while (pending.get() > 0) {
-            if (System.nanoTime() < spinUntil) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(20_000L);
-            }
-        }
+        await(() -> pending.get() == 0);
         for (int t = 1; t < tasks && failure == null; t++) {
             failure = workers[t - 1].failure;
         }
@@ -219,17 +213,27 @@ final class TaskPool implements AutoCloseable {
                     done.incrementAndGet();
                 }
             });
-            for (long spins = 0; done.get() < chunks && !failed.get(); spins++) {
-                if (spins < 20_000) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
-            }
+            await(() -> done.get() >= chunks || failed.get());
             for (int p = nextPart.getAndIncrement(); p < parts && !failed.get(); p = nextPart.getAndIncrement()) {
                 after.accept(p);
             }
         });
+    }
+
+    /**
+     * Waits until {@code done} holds: spinning for up to {@link #SPIN_NANOS} (the other tasks usually
+     * finish within microseconds), then parking 20 us at a time. A task's wait for another task, so no
+     * one unparks it.
+     */
+    private static void await(BooleanSupplier done) {
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() < spinUntil) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000L);
+            }
+        }
     }
 
     /** Chunk ids split into one run of consecutive ids per task, each with its next-id counter. */
