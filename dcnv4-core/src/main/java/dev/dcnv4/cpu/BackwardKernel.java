@@ -141,6 +141,7 @@ final class BackwardKernel {
      */
     static final class Rows {
         final float[] om, gom, sums, gx, gy, gm;
+        final Storage.Scratch scratch = new Storage.Scratch();
         /** Keeps the streaming reads alive. */
         int sink;
 
@@ -204,7 +205,7 @@ final class BackwardKernel {
                 }
             }
             gradients(geo, rows);
-            Storage.write(rows.gom, gradOm, pos * offsetDim, offsetDim);
+            Storage.write(rows.gom, gradOm, pos * offsetDim, offsetDim, rows.scratch);
         }
         rows.sink |= sink;
     }

@@ -24,8 +24,11 @@ import java.nio.ByteOrder;
  *   bf16  s eeeeeeee mmmmmmm     -> the upper half of a binary32 (shift by 16 / BFloat16.fromFloat)
  * </pre>
  *
- * The bulk methods go through small heap buffers so that HotSpot can vectorize the conversion loops
- * (vcvtph2ps / vcvtps2ph on x86); {@link Scratch} holds those buffers, one per task.
+ * fp16 goes through small heap buffers ({@link Scratch}, one per task) wherever rows are long: HotSpot
+ * vectorizes {@link Float#float16ToFloat} / {@link Float#floatToFloat16} loops over arrays into the
+ * hardware conversions (vcvtph2ps / vcvtps2ph on x86), which beat integer vector code and take
+ * subnormal halves at full speed. Short offset_mask rows use integer vector code ({@link
+ * #widenHalf(MemorySegment, long, float[], int)}). bf16 is a shift either way.
  */
 final class Storage {
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -55,9 +58,53 @@ final class Storage {
         if (t == DType.FP32) {
             MemorySegment.copy(in, 4L * from, dst, 4L * from, 4L * (to - from));
         } else if (t == DType.FP16) {
-            widenHalf(in, from, to, dst);
+            widenHalf(in, from, dst, from, to - from, s);
         } else {
             widenBf16(in, from, to, dst);
+        }
+    }
+
+    /**
+     * fp16 elements [from, from + len) of {@code in} into fp32 elements [dstFrom, dstFrom + len) of
+     * {@code dst}, through {@code s}'s heap buffers: HotSpot vectorizes {@link Float#float16ToFloat}
+     * over arrays (vcvtph2ps on x86; exact, subnormals at full speed), not over memory segments.
+     */
+    static void widenHalf(MemorySegment in, long from, MemorySegment dst, long dstFrom, int len, Scratch s) {
+        short[] h = s.halves;
+        float[] f = s.floats;
+        for (int done = 0; done < len; ) {
+            int n = Math.min(CHUNK, len - done);
+            MemorySegment.copy(in, I16, 2L * (from + done), h, 0, n);
+            halvesToFloats(h, f, 0, n);
+            MemorySegment.copy(f, 0, dst, F32, 4L * (dstFrom + done), n);
+            done += n;
+        }
+    }
+
+    /** {@code f[at + i] = float16ToFloat(h[i])} for i in [0, n): a loop HotSpot vectorizes. */
+    static void halvesToFloats(short[] h, float[] f, int at, int n) {
+        for (int i = 0; i < n; i++) {
+            f[at + i] = Float.float16ToFloat(h[i]);
+        }
+    }
+
+    /** {@code h[i] = floatToFloat16(f[at + i])} for i in [0, n), round to nearest-even: vectorized. */
+    static void floatsToHalves(float[] f, int at, short[] h, int n) {
+        for (int i = 0; i < n; i++) {
+            h[i] = Float.floatToFloat16(f[at + i]);
+        }
+    }
+
+    /** fp32 elements [srcFrom, srcFrom + len) of {@code src} rounded into fp16 elements [dstFrom, ...) of {@code out}. */
+    static void narrowHalf(MemorySegment src, long srcFrom, MemorySegment out, long dstFrom, int len, Scratch s) {
+        short[] h = s.halves;
+        float[] f = s.floats;
+        for (int done = 0; done < len; ) {
+            int n = Math.min(CHUNK, len - done);
+            MemorySegment.copy(src, F32, 4L * (srcFrom + done), f, 0, n);
+            floatsToHalves(f, 0, h, n);
+            MemorySegment.copy(h, 0, out, I16, 2L * (dstFrom + done), n);
+            done += n;
         }
     }
 
@@ -89,35 +136,14 @@ final class Storage {
     }
 
     /**
-     * fp16 to fp32 with integer vector operations (the Vector API has no half-precision conversion):
-     * magnitude bits shifted into place and scaled by 2^112 (exact for normal and subnormal halves),
-     * exponent 31 (inf/NaN) mapped to 255, sign copied; then a scalar tail.
-     */
-    static void widenHalf(MemorySegment in, int from, int to, MemorySegment dst) {
-        int lanes = HALF_IN.length(), i = from;
-        for (; i + lanes <= to; i += lanes) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_IN, in, 2L * i, ORDER)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            IntVector mag = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-            IntVector bits = mag.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-            bits = bits.blend(mag.or(0x7f800000), mag.compare(VectorOperators.GE, 0x7c00 << 13));
-            bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()
-                    .intoMemorySegment(dst, 4L * i, ORDER);
-        }
-        for (; i < to; i++) {
-            dst.set(F32, 4L * i, Float.float16ToFloat(in.get(I16, 2L * i)));
-        }
-    }
-
-    /**
      * Rounds fp32 elements [srcFrom, srcFrom + len) of {@code src} into elements [dstFrom, dstFrom + len)
      * of {@code dst}.
      */
-    static void narrow(MemorySegment src, long srcFrom, NativeArray dst, int dstFrom, int len) {
+    static void narrow(MemorySegment src, long srcFrom, NativeArray dst, int dstFrom, int len, Scratch s) {
         MemorySegment out = dst.getSegment();
         switch (dst.dtype()) {
             case FP32 -> MemorySegment.copy(src, 4L * srcFrom, out, 4L * dstFrom, 4L * len);
-            case FP16 -> narrowHalf(src, srcFrom, out, dstFrom, len);
+            case FP16 -> narrowHalf(src, srcFrom, out, dstFrom, len, s);
             case BF16 -> narrowBf16(src, srcFrom, out, dstFrom, len);
         }
     }
@@ -142,16 +168,32 @@ final class Storage {
         }
     }
 
-    /** {@link #widenHalf(MemorySegment, int, int, MemorySegment)} of {@code len} halves from {@code from} into {@code dst[0..len)}. */
+    /**
+     * fp16 to fp32 with integer vector operations (the Vector API has no half-precision conversion),
+     * {@code len} halves from element {@code from} into {@code dst[0..len)}: used for the short
+     * offset_mask rows, where the array route below measured slower. Exact, and free of denormal
+     * arithmetic (a subnormal fp32 operand costs a microcode assist of ~100 cycles on x86):
+     * <pre>
+     *   e = (h & 0x7fff) << 13                   exponent and mantissa in binary32 position
+     *   normal:        e + (112 << 23)           rebias 15 -> 127
+     *   inf / NaN:     e + (224 << 23)           exponent 31 -> 255, payload kept, NaN made quiet
+     *   zero/subnormal: (float) (h & 0x3ff) * 2^-24   an exact int, scaled by a normal power of two
+     * </pre>
+     * then the sign; a scalar tail.
+     */
     static void widenHalf(MemorySegment in, long from, float[] dst, int len) {
         int lanes = HALF_IN.length(), i = 0;
         long b0 = 2L * from;
         for (; i + lanes <= len; i += lanes) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_IN, in, b0 + 2L * i, ORDER)
                     .convertShape(VectorOperators.S2I, INTS, 0);
-            IntVector mag = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-            IntVector bits = mag.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-            bits = bits.blend(mag.or(0x7f800000), mag.compare(VectorOperators.GE, 0x7c00 << 13));
+            IntVector mag = h.and(0x7fff);
+            IntVector e = mag.lanewise(VectorOperators.LSHL, 13);
+            IntVector sub = ((FloatVector) mag.convert(VectorOperators.I2F, 0)).mul(0x1p-24f).reinterpretAsInts();
+            IntVector inf = e.add(224 << 23);
+            IntVector special = inf.blend(inf.or(0x00400000), mag.compare(VectorOperators.GT, 0x7c00));
+            IntVector bits = e.add(112 << 23).blend(special, mag.compare(VectorOperators.GE, 0x7c00))
+                    .blend(sub, mag.compare(VectorOperators.LT, 0x0400));
             bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, i);
         }
         for (; i < len; i++) {
@@ -166,49 +208,9 @@ final class Storage {
         if (t == DType.FP32) {
             MemorySegment.copy(src, 4L * from, out, 4L * from, 4L * (to - from));
         } else if (t == DType.FP16) {
-            narrowHalf(src, from, to, out);
+            narrowHalf(src, from, out, from, to - from, s);
         } else {
             narrowBf16(src, from, out, from, to - from);
-        }
-    }
-
-    /**
-     * fp32 to fp16, round to nearest-even, with integer vector operations (magic-number rounding):
-     * <pre>
-     *   |x| >= 2^16 (or inf/NaN):  0x7c00, NaN 0x7e00          (65520 <= |x| < 2^16 overflow below)
-     *   |x| <  2^-14 (subnormal):  bits(|x| + 0.5f) - bits(0.5f)  (the FPU's own RNE does the rounding)
-     *   otherwise:                 (bits + 0xc8000fff + odd(bit 13)) >> 13   (rebias, add half-ulp - 1
-     *                                                                         + tie-to-even bit, truncate)
-     * </pre>
-     * then the sign; equal to {@link Float#floatToFloat16} except NaN payloads (always the quiet
-     * 0x7e00 here). A scalar tail handles the last elements.
-     */
-    static void narrowHalf(MemorySegment src, int from, int to, MemorySegment out) {
-        narrowHalf(src, from, out, from, to - from);
-    }
-
-    /**
-     * As {@link #narrowHalf(MemorySegment, int, int, MemorySegment)}, from fp32 elements
-     * [srcFrom, srcFrom + len) of {@code src} to fp16 elements [dstFrom, dstFrom + len) of {@code out}.
-     */
-    static void narrowHalf(MemorySegment src, long srcFrom, MemorySegment out, long dstFrom, int len) {
-        int lanes = FLOATS.length(), i = 0;
-        long s0 = 4L * srcFrom, d0 = 2L * dstFrom;
-        for (; i + lanes <= len; i += lanes) {
-            IntVector x = FloatVector.fromMemorySegment(FLOATS, src, s0 + 4L * i, ORDER).reinterpretAsInts();
-            IntVector sign = x.and(0x80000000);
-            IntVector a = x.and(0x7fffffff);
-            IntVector sub = a.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3f000000);
-            IntVector norm = a.add(0xc8000fff).add(a.lanewise(VectorOperators.LSHR, 13).and(1))
-                    .lanewise(VectorOperators.LSHR, 13);
-            IntVector h = norm.blend(sub, a.compare(VectorOperators.LT, 0x38800000));
-            h = h.blend(IntVector.broadcast(INTS, 0x7c00), a.compare(VectorOperators.GE, 0x47800000));
-            h = h.blend(IntVector.broadcast(INTS, 0x7e00), a.compare(VectorOperators.GT, 0x7f800000));
-            h = h.or(sign.lanewise(VectorOperators.LSHR, 16));
-            h.convertShape(VectorOperators.I2S, HALF_IN, 0).intoMemorySegment(out, d0 + 2L * i, ORDER);
-        }
-        for (; i < len; i++) {
-            out.set(I16, d0 + 2L * i, Float.floatToFloat16(src.get(F32, s0 + 4L * i)));
         }
     }
 
@@ -231,13 +233,16 @@ final class Storage {
     }
 
     /** Writes {@code src[0..len)} to elements {@code from..from+len} of {@code dst}, rounded once. */
-    static void write(float[] src, NativeArray dst, int from, int len) {
+    static void write(float[] src, NativeArray dst, int from, int len, Scratch s) {
         MemorySegment out = dst.getSegment();
         switch (dst.dtype()) {
             case FP32 -> MemorySegment.copy(src, 0, out, F32, 4L * from, len);
             case FP16 -> {
-                for (int j = 0; j < len; j++) {
-                    out.set(I16, 2L * (from + j), Float.floatToFloat16(src[j]));
+                for (int done = 0; done < len; ) {
+                    int n = Math.min(CHUNK, len - done);
+                    floatsToHalves(src, done, s.halves, n);
+                    MemorySegment.copy(s.halves, 0, out, I16, 2L * (from + done), n);
+                    done += n;
                 }
             }
             case BF16 -> {

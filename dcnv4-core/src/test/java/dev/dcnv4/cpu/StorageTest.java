@@ -1,6 +1,8 @@
 package dev.dcnv4.cpu;
 
 import dev.dcnv4.arrays.BFloat16;
+import dev.dcnv4.arrays.FloatArray;
+import dev.dcnv4.arrays.HalfFloatArray;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -8,53 +10,88 @@ import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The vectorised conversions bit for bit: fp16 against Float.floatToFloat16 / float16ToFloat, bf16
- * against BFloat16 (the scalar definition), on special values, random bit patterns and every lane
- * position of the scalar tails.
+ * The conversions bit for bit: fp16 against Float.floatToFloat16 / float16ToFloat (NaN payloads
+ * included), bf16 against BFloat16 (the scalar definition), on special values, random bit patterns,
+ * every fp16 pattern for the row reads, and the tails and chunk edges.
  */
 class StorageTest {
 
     @Test
     void halfConversionsMatchTheJdk() {
-        int n = 1 << 20;
+        // lengths around the vector width and the heap chunk, so that every tail and chunk edge runs
+        int n = 3 * Storage.CHUNK + 7;
         SplittableRandom r = new SplittableRandom(5);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment f = arena.allocate(4L * n), h = arena.allocate(2L * n), back = arena.allocate(4L * n);
+        Storage.Scratch scratch = new Storage.Scratch();
+        try (Arena arena = Arena.ofConfined(); FloatArray f = FloatArray.allocate(n);
+             HalfFloatArray h = HalfFloatArray.allocate(n)) {
+            MemorySegment back = arena.allocate(4L * n);
             float[] special = {0f, -0f, 65504f, 65519.99f, 65520f, -65520f, 65536f, 1e9f, Float.POSITIVE_INFINITY,
                     Float.NEGATIVE_INFINITY, 5.96e-8f, 2.98e-8f, 2.9802326e-8f, 6.1035156e-5f, 6.1e-5f, 1e-10f,
-                    Float.MIN_VALUE, 1.0009766f, 1.0004883f, 1.0014648f, 2049f, 2051f};
+                    Float.MIN_VALUE, 1.0009766f, 1.0004883f, 1.0014648f, 2049f, 2051f, Float.NaN,
+                    Float.intBitsToFloat(0x7fc01234), Float.intBitsToFloat(0xff800001)};
             for (int i = 0; i < n; i++) {
                 float v;
                 if (i < special.length) {
                     v = special[i];
                 } else if (i % 3 == 0) {
-                    v = Float.intBitsToFloat(r.nextInt());     // any bit pattern
+                    v = Float.intBitsToFloat(r.nextInt());     // any bit pattern, NaNs included
                 } else {
                     v = (float) (r.nextDouble(-1, 1) * Math.pow(2, r.nextInt(-30, 18)));
                 }
-                if (Float.isNaN(v)) {
-                    v = 1f;                                    // NaN payloads differ by design
+                f.setFloat(i, v);
+            }
+            for (int[] range : new int[][] {{0, n}, {3, 3 + Storage.CHUNK + 1}, {5, 6}}) {
+                h.getSegment().fill((byte) 0);
+                Storage.narrow(f.getSegment(), range[0], range[1], h, scratch);
+                for (int i = 0; i < n; i++) {
+                    float v = f.getFloat(i);
+                    short expected = i >= range[0] && i < range[1] ? Float.floatToFloat16(v) : 0;
+                    assertEquals(expected, h.getSegment().getAtIndex(Storage.I16, i), "narrow " + v + " at " + i);
                 }
-                f.setAtIndex(Storage.F32, i, v);
             }
-            Storage.narrowHalf(f, 0, n, h);
+            Storage.widen(h, 0, n, back, scratch);
             for (int i = 0; i < n; i++) {
-                float v = f.getAtIndex(Storage.F32, i);
-                assertEquals(Float.floatToFloat16(v), h.getAtIndex(Storage.I16, i), "narrow " + v + " at " + i);
-            }
-            Storage.widenHalf(h, 0, n, back);
-            for (int i = 0; i < n; i++) {
-                short bits = h.getAtIndex(Storage.I16, i);
+                short bits = h.getSegment().getAtIndex(Storage.I16, i);
                 assertEquals(Float.floatToRawIntBits(Float.float16ToFloat(bits)),
                         Float.floatToRawIntBits(back.getAtIndex(Storage.F32, i)), "widen " + bits);
             }
-            // NaN stays NaN both ways
-            f.setAtIndex(Storage.F32, 0, Float.NaN);
-            Storage.narrowHalf(f, 0, 16, h);
-            assertTrue(Float.isNaN(Float.float16ToFloat(h.getAtIndex(Storage.I16, 0))));
+        }
+    }
+
+    @Test
+    void halfRowReadsEveryBitPatternExactly() {
+        int n = 1 << 16;
+        try (HalfFloatArray h = HalfFloatArray.allocate(n + 5)) {
+            for (int i = 0; i < n + 5; i++) {
+                h.getSegment().setAtIndex(Storage.I16, i, (short) (i * 7919));     // all 65536 patterns, shuffled
+            }
+            for (int from : new int[] {0, 1, 5}) {
+                float[] row = new float[n];
+                Storage.read(h, from, row, n);
+                for (int i = 0; i < n; i++) {
+                    short bits = (short) ((i + from) * 7919);
+                    assertEquals(Float.floatToRawIntBits(Float.float16ToFloat(bits)), Float.floatToRawIntBits(row[i]),
+                            "read " + Integer.toHexString(bits & 0xffff) + " from " + from);
+                }
+            }
+        }
+    }
+
+    @Test
+    void halfRowWritesRoundAsTheJdk() {
+        int n = Storage.CHUNK + 33;
+        SplittableRandom r = new SplittableRandom(9);
+        float[] row = new float[n];
+        for (int i = 0; i < n; i++) {
+            row[i] = i % 2 == 0 ? Float.intBitsToFloat(r.nextInt()) : (float) r.nextDouble(-70000, 70000);
+        }
+        try (HalfFloatArray h = HalfFloatArray.allocate(n + 3)) {
+            Storage.write(row, h, 3, n, new Storage.Scratch());
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToFloat16(row[i]), h.getSegment().getAtIndex(Storage.I16, i + 3), "write " + row[i]);
+            }
         }
     }
 

@@ -48,6 +48,11 @@ public final class CpuAb implements Callable<Integer> {
     @Option(names = "--backward", description = "Time the backward instead of the forward.")
     boolean backward;
 
+    @Option(names = "--grad-output-scale", defaultValue = "1",
+            description = "Scale of the random grad_output, uniform in (-S, S) (default ${DEFAULT-VALUE}); e.g. 1e-5 "
+                    + "makes most fp16 values subnormal.")
+    float gradOutputScale;
+
     @Option(names = "--seconds", defaultValue = "20", description = "Measuring time (default ${DEFAULT-VALUE}).")
     double seconds;
 
@@ -141,8 +146,8 @@ public final class CpuAb implements Callable<Integer> {
     private Object newRunner(ClassLoader loader) throws ReflectiveOperationException {
         Class<?> c = loader.loadClass(CpuAbRunner.class.getName());
         try {
-            return c.getConstructor(int.class, String.class, boolean.class, int[].class, int.class)
-                    .newInstance(threads, dtype, backward, shape, groups);
+            return c.getConstructor(int.class, String.class, boolean.class, int[].class, int.class, float.class)
+                    .newInstance(threads, dtype, backward, shape, groups, gradOutputScale);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;                      // a bad argument, with its message

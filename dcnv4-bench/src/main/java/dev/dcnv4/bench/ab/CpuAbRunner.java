@@ -24,14 +24,23 @@ public final class CpuAbRunner implements Runnable, Supplier<byte[]>, AutoClosea
     private final Runnable call;
     private final boolean backward;
 
-    /** {@code shape} = N, H, W, C; offsets up to 2 px (as {@code dcnv4 bench}). */
-    public CpuAbRunner(int threads, String dtype, boolean backward, int[] shape, int groups) {
+    /**
+     * {@code shape} = N, H, W, C; offsets up to 2 px (as {@code dcnv4 bench}); grad_output uniform in
+     * (-gradOutputScale, gradOutputScale).
+     */
+    public CpuAbRunner(int threads, String dtype, boolean backward, int[] shape, int groups, float gradOutputScale) {
         DType t = DType.valueOf(dtype.toUpperCase(java.util.Locale.ROOT));
         Dcnv4Config cfg = Dcnv4Config.builder().groups(groups).groupChannels(shape[3] / groups).offsetScale(1f).build();
         Dcnv4Problem p = Dcnv4Problem.of(cfg, shape[0], shape[1], shape[2]);
         this.backward = backward;
         device = new JavaDevice(threads);
         data = Dcnv4Data.random(p, t, 1, 2f);
+        if (gradOutputScale != 1f) {
+            NativeArray go = data.gradOutput();
+            for (int i = 0; i < go.getSize(); i++) {
+                go.setFloat(i, go.getFloat(i) * gradOutputScale);
+            }
+        }
         out = NativeArray.allocate(t, p.outputSize());
         gradIn = NativeArray.allocate(t, p.inputSize());
         gradOm = NativeArray.allocate(t, p.offsetMaskSize());
