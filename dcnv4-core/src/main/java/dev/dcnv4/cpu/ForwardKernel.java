@@ -54,9 +54,8 @@ final class ForwardKernel {
      * fp16/bf16 storage: the input is widened lazily, row by row, into this task's own fp32 copy
      * {@code in} ({@code ready} flags the rows widened in this call) just before a point first reads
      * them, so the conversion happens on the core that uses it while the rows are in its cache, and there
-     * is no separate conversion pass or hand-over between threads; the results of {@link
-     * #stagePositions} positions at a time are staged in {@code stage} (in cache) and rounded once into
-     * the caller's output, in one conversion pass.
+     * is no separate conversion pass or hand-over between threads; each position's C results are staged
+     * in {@code stage} (C floats, in cache) and rounded once into the caller's output.
      */
     static final class Task {
         final SamplingGeometry geo;
@@ -72,7 +71,6 @@ final class ForwardKernel {
          */
         private final boolean[] ready;
         private final MemorySegment stage;
-        private final int stagePositions;
         private final Storage.Scratch scratch = new Storage.Scratch();
         private final long rowFloats;
         private final int lastInputRow;
@@ -93,8 +91,7 @@ final class ForwardKernel {
             in = lazy ? buffer.asSlice(0, wide) : input.getSegment();
             lastInputRow = problem.batch() * problem.height() - 1;
             ready = new boolean[lastInputRow + 1];
-            stagePositions = stagePositions(c.channels());
-            stage = output.dtype() == DType.FP32 ? null : buffer.asSlice(wide, 4L * stagePositions * c.channels());
+            stage = output.dtype() == DType.FP32 ? null : buffer.asSlice(wide, 4L * c.channels());
         }
 
         /**
@@ -136,11 +133,6 @@ final class ForwardKernel {
         }
     }
 
-    /** Positions staged before one rounding pass: about {@link Storage#CHUNK} floats. */
-    static int stagePositions(int channels) {
-        return Math.max(1, Storage.CHUNK / channels);
-    }
-
     /**
      * Computes output positions [from, to) (flat over batch and H_out*W_out).
      *
@@ -154,13 +146,12 @@ final class ForwardKernel {
         MemorySegment out = stage == null ? output.getSegment() : stage;
         float[] omRow = task.omRow;
         long cs = 4L * channels, rs = cs * width;          // bytes to the right / lower neighbour
-        int staged = 0, stagedFrom = from;
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
             Storage.read(om, pos * offsetDim, omRow, offsetDim);   // whole padded row: full vectors
             geo.compute(omRow, n, q);
             task.prepareRows();
-            long posBase = 4L * (stage == null ? pos : staged) * channels;
+            long posBase = stage == null ? 4L * pos * channels : 0;
             for (int g = 0; g < groups; g++) {
                 int p0 = g * kPoints, p1 = p0 + kPoints;
                 long outBase = posBase + 4L * g * d;
@@ -181,10 +172,8 @@ final class ForwardKernel {
                     out.set(Storage.F32, outBase + 4L * c, scalarChannel(in, geo, p0, p1, c));
                 }
             }
-            if (stage != null && (++staged == task.stagePositions || pos + 1 == to)) {
-                Storage.narrow(stage, 0, output, stagedFrom * channels, staged * channels, task.scratch);
-                staged = 0;
-                stagedFrom = pos + 1;
+            if (stage != null) {
+                Storage.narrow(stage, 0, output, pos * channels, channels);   // one position: integer vector code
             }
         }
     }

@@ -111,9 +111,9 @@ public final class JavaDevice implements Dcnv4Device {
         ensureOpen();
         int total = problem.batch() * problem.positions(), c = problem.config().channels();
         int chunks = pool.chunksFor(total), tasks = Math.min(pool.threads(), chunks);
-        // fp16/bf16: one workspace buffer per task for its lazily widened input copy and staged output rows
+        // fp16/bf16: one workspace buffer per task for its lazily widened input copy and a staging row
         // (the backward's grad_input slots, free during a forward)
-        long floats = (input.dtype() == DType.FP32 ? 0 : problem.inputSize()) + (long) c * ForwardKernel.stagePositions(c);
+        long floats = (input.dtype() == DType.FP32 ? 0 : problem.inputSize()) + (long) c;
         boolean needBuffer = input.dtype() != DType.FP32 || output.dtype() != DType.FP32;
         MemorySegment[] buffers = new MemorySegment[tasks];
         for (int t = 0; t < tasks && needBuffer; t++) {
