@@ -75,16 +75,16 @@ final class Storage {
         for (int done = 0; done < len; ) {
             int n = Math.min(CHUNK, len - done);
             MemorySegment.copy(in, I16, 2L * (from + done), h, 0, n);
-            halvesToFloats(h, f, 0, n);
+            halvesToFloats(h, f, n);
             MemorySegment.copy(f, 0, dst, F32, 4L * (dstFrom + done), n);
             done += n;
         }
     }
 
-    /** {@code f[at + i] = float16ToFloat(h[i])} for i in [0, n): a loop HotSpot vectorizes. */
-    static void halvesToFloats(short[] h, float[] f, int at, int n) {
+    /** {@code f[i] = float16ToFloat(h[i])} for i in [0, n): a loop HotSpot vectorizes. */
+    static void halvesToFloats(short[] h, float[] f, int n) {
         for (int i = 0; i < n; i++) {
-            f[at + i] = Float.float16ToFloat(h[i]);
+            f[i] = Float.float16ToFloat(h[i]);
         }
     }
 
