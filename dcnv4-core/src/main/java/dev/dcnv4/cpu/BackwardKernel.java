@@ -67,6 +67,8 @@ final class BackwardKernel {
      * are two-vector permutations ({@code selectFrom(v1, v2)}: 6 permutations and 3 adds, no blend),
      * the last two rotations: 10 shuffles and 5 adds for 16 lanes, instead of 16 and 16 for four
      * separate trees. {@code r} is stored whole into the point's 16-float block of {@link Rows#sums}.
+     * The tree is written out in each of the three passes on purpose: moved into one helper method,
+     * C2 did not inline it into the large pass loops and boxed its vector arguments (backward x2.9).
      */
     private static final int AT1 = 0, AT2 = LANES / 2, AT3 = LANES / 4, AT4 = 3 * LANES / 4, BLOCK = 16;
     private static final VectorShuffle<Float> IN4 = blockRotation(4), IN2 = blockRotation(2);

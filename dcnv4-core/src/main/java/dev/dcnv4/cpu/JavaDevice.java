@@ -214,10 +214,10 @@ public final class JavaDevice implements Dcnv4Device {
         }
         int n = chunks;
         pool.runChunks(n, t -> {
+            Storage.Scratch scratch = new Storage.Scratch();
             for (int i = 0; i < arrays.length; i++) {
                 int size = arrays[i].getSize();
-                Storage.widen(arrays[i], TaskPool.start(size, n, t), TaskPool.start(size, n, t + 1), out[i],
-                        new Storage.Scratch());
+                Storage.widen(arrays[i], TaskPool.start(size, n, t), TaskPool.start(size, n, t + 1), out[i], scratch);
             }
         });
         return out;

@@ -223,9 +223,9 @@ final class SamplingGeometry {
                 none.blend(1, top.and(left)).or(none.blend(2, top.and(right)))
                         .or(none.blend(4, bottom.and(left))).or(none.blend(8, bottom.and(right))).intoArray(corners, p0);
             }
-            IntVector st = IntVector.zero(I).blend(1, ok).blend(2, top.and(bottom).and(left).and(right));
-            st.intoArray(state, p0);
-            border[p0 / LANES] = ok.andNot(top.and(bottom).and(left).and(right)).toLong();
+            VectorMask<Integer> inside = top.and(bottom).and(left).and(right);      // all four corners
+            IntVector.zero(I).blend(1, ok).blend(2, inside).intoArray(state, p0);
+            border[p0 / LANES] = ok.andNot(inside).toLong();
         }
         if (softmax) {
             for (int p = 0; p < count; p += kPoints) {
