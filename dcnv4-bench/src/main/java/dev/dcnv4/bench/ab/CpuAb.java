@@ -25,6 +25,12 @@ import java.util.function.Supplier;
  * for the measuring time. On a shared machine whose speed drifts by 30-50% over minutes, only
  * versions measured interleaved like this can be compared; separate runs cannot.
  * {@code scripts/cpu-ab.sh} builds a git revision's classes and calls this.
+ *
+ * <p>With several storage precisions ({@code --dtype fp32,fp16}) every version runs each of them,
+ * each (version, precision) through a class loader of its own, so that the JIT compiles each as a
+ * program that only ever sees that precision (as an application using one precision does), and the
+ * precisions are timed interleaved too: the fair way to compare fp16 with fp32 on a drifting host.
+ * Results are compared bit for bit with the first version's in the same precision.
  */
 @Command(name = "cpu-ab", mixinStandardHelpOptions = true,
         description = "Times builds of device java against each other, interleaved in one JVM, after checking that their results are the same bits.")
@@ -42,8 +48,9 @@ public final class CpuAb implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "Threads of each device (default ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--dtype", defaultValue = "fp32", description = "fp32, fp16 or bf16 (default ${DEFAULT-VALUE}).")
-    String dtype;
+    @Option(names = "--dtype", split = ",", defaultValue = "fp32",
+            description = "fp32, fp16 or bf16, or several, comma-separated, timed interleaved (default ${DEFAULT-VALUE}).")
+    List<String> dtypes;
 
     @Option(names = "--backward", description = "Time the backward instead of the forward.")
     boolean backward;
@@ -65,7 +72,7 @@ public final class CpuAb implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--shape: expected N,H,W,C but was " + Arrays.toString(shape));
         }
         Path runnerDir = extractRunner();
-        List<String> labels = new ArrayList<>();
+        List<String> labels = new ArrayList<>(), labelDtypes = new ArrayList<>();
         List<Runnable> runs = new ArrayList<>();
         List<AutoCloseable> open = new ArrayList<>();
         try {
@@ -78,15 +85,18 @@ public final class CpuAb implements Callable<Integer> {
                 if (!Files.exists(classes)) {
                     throw new CommandLine.ParameterException(new CommandLine(this), v.substring(0, eq) + ": no such folder or jar " + classes);
                 }
-                URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL(), runnerDir.toUri().toURL()},
-                        ClassLoader.getPlatformClassLoader());
-                Object r = newRunner(loader);
-                labels.add(v.substring(0, eq));
-                runs.add((Runnable) r);
-                open.add((AutoCloseable) r);
+                for (String dtype : dtypes) {
+                    URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL(), runnerDir.toUri().toURL()},
+                            ClassLoader.getPlatformClassLoader());
+                    Object r = newRunner(loader, dtype);
+                    labels.add(dtypes.size() == 1 ? v.substring(0, eq) : v.substring(0, eq) + "/" + dtype);
+                    labelDtypes.add(dtype);
+                    runs.add((Runnable) r);
+                    open.add((AutoCloseable) r);
+                }
             }
             System.err.printf(Locale.ROOT, "%s %s %s, %d threads: warming up %.0f s, then %.0f s interleaved%n",
-                    String.join(",", Arrays.stream(shape).mapToObj(Integer::toString).toList()), dtype,
+                    String.join(",", Arrays.stream(shape).mapToObj(Integer::toString).toList()), String.join(",", dtypes),
                     backward ? "backward" : "forward", threads, warmupSeconds, seconds);
             long warm = System.nanoTime() + (long) (warmupSeconds * 1e9);
             while (System.nanoTime() < warm) {
@@ -96,7 +106,7 @@ public final class CpuAb implements Callable<Integer> {
                     }
                 }
             }
-            reportResults(labels, open);
+            reportResults(labels, labelDtypes, open);
             List<List<Double>> times = new ArrayList<>();
             runs.forEach(r -> times.add(new ArrayList<>()));
             long stop = System.nanoTime() + (long) (seconds * 1e9);
@@ -126,24 +136,31 @@ public final class CpuAb implements Callable<Integer> {
         }
     }
 
-    /** Whether each version's results equal the first version's, bit for bit (same inputs, same seed). */
+    /**
+     * Whether each version's results equal the first version's in the same precision, bit for bit
+     * (same inputs, same seed).
+     */
     @SuppressWarnings("unchecked")
-    private static void reportResults(List<String> labels, List<AutoCloseable> runners) {
-        byte[] first = ((Supplier<byte[]>) runners.get(0)).get();
-        for (int v = 1; v < runners.size(); v++) {
+    private static void reportResults(List<String> labels, List<String> dtypes, List<AutoCloseable> runners) {
+        for (int v = 0; v < runners.size(); v++) {
+            int f = dtypes.indexOf(dtypes.get(v));
+            if (f == v) {
+                continue;                      // the first of its precision: the reference for the others
+            }
+            byte[] first = ((Supplier<byte[]>) runners.get(f)).get();
             byte[] r = ((Supplier<byte[]>) runners.get(v)).get();
             int differ = 0;
             for (int i = 0; i < Math.min(r.length, first.length); i++) {
                 differ += r[i] == first[i] ? 0 : 1;
             }
             System.out.printf(Locale.ROOT, "results of %s: %s%n", labels.get(v), r.length != first.length
-                    ? "a different size than " + labels.get(0)
-                    : differ == 0 ? "bit-identical to " + labels.get(0)
-                    : differ + " of " + r.length + " bytes differ from " + labels.get(0));
+                    ? "a different size than " + labels.get(f)
+                    : differ == 0 ? "bit-identical to " + labels.get(f)
+                    : differ + " of " + r.length + " bytes differ from " + labels.get(f));
         }
     }
 
-    private Object newRunner(ClassLoader loader) throws ReflectiveOperationException {
+    private Object newRunner(ClassLoader loader, String dtype) throws ReflectiveOperationException {
         Class<?> c = loader.loadClass(CpuAbRunner.class.getName());
         try {
             return c.getConstructor(int.class, String.class, boolean.class, int[].class, int.class, float.class)
