@@ -32,6 +32,8 @@ import java.nio.ByteOrder;
 final class ForwardKernel {
     static final VectorSpecies<Float> S = Lanes.SPECIES;
     static final int LANES = S.length();
+    /** Positions whose fp16 results are rounded together (8 x C = 128: 4 KB of floats, in L1). */
+    static final int STAGED = 8;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private final int positions, width, channels, groups, groupChannels, kPoints, offsetDim;
@@ -71,6 +73,13 @@ final class ForwardKernel {
          */
         private final boolean[] ready;
         private final MemorySegment stage;
+        /**
+         * fp16 output: the results of up to {@link #STAGED} consecutive positions, stored by the kernels
+         * as arrays (not segments: a second segment class at the kernels' stores slowed fp32 too) and
+         * rounded together by the hardware conversion ({@link Storage#floatsToHalves}), then copied out.
+         */
+        final float[] halfStage;
+        private final short[] halves;
         private final Storage.Scratch scratch = new Storage.Scratch();
         private final long rowFloats;
         private final int lastInputRow;
@@ -91,7 +100,10 @@ final class ForwardKernel {
             in = lazy ? buffer.asSlice(0, wide) : input.getSegment();
             lastInputRow = problem.batch() * problem.height() - 1;
             ready = new boolean[lastInputRow + 1];
-            stage = output.dtype() == DType.FP32 ? null : buffer.asSlice(wide, 4L * c.channels());
+            boolean half = output.dtype() == DType.FP16;
+            stage = output.dtype() == DType.FP32 || half ? null : buffer.asSlice(wide, 4L * c.channels());
+            halfStage = half ? new float[STAGED * c.channels()] : null;
+            halves = half ? new short[STAGED * c.channels()] : null;
         }
 
         /**
@@ -144,36 +156,47 @@ final class ForwardKernel {
         SamplingGeometry geo = task.geo;
         MemorySegment in = task.in, stage = task.stage;
         MemorySegment out = stage == null ? output.getSegment() : stage;
-        float[] omRow = task.omRow;
+        float[] omRow = task.omRow, oa = task.halfStage;
+        int first = from;                                   // the first position in halfStage
         long cs = 4L * channels, rs = cs * width;          // bytes to the right / lower neighbour
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
             Storage.read(om, pos * offsetDim, omRow, offsetDim);   // whole padded row: full vectors
             geo.compute(omRow, n, q);
             task.prepareRows();
-            long posBase = stage == null ? 4L * pos * channels : 0;
+            long posBase = oa != null ? 4L * (pos - first) * channels : stage == null ? 4L * pos * channels : 0;
             for (int g = 0; g < groups; g++) {
                 int p0 = g * kPoints, p1 = p0 + kPoints;
                 long outBase = posBase + 4L * g * d;
                 int c = 0;
                 if (geo.anyBorder(p0, p1)) {
                     for (; c + 2 * LANES <= d; c += 2 * LANES) {
-                        vectorPair(in, geo, p0, p1, 4L * c, cs, rs, out, outBase + 4L * c);
+                        vectorPair(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                     }
                 } else {
                     for (; c + 2 * LANES <= d; c += 2 * LANES) {
-                        interiorPair(in, geo, p0, p1, 4L * c, cs, rs, out, outBase + 4L * c);
+                        interiorPair(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                     }
                 }
                 for (; c + LANES <= d; c += LANES) {
-                    vectorSingle(in, geo, p0, p1, 4L * c, cs, rs, out, outBase + 4L * c);
+                    vectorSingle(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                 }
                 for (; c < d; c++) {
-                    out.set(Storage.F32, outBase + 4L * c, scalarChannel(in, geo, p0, p1, c));
+                    float v = scalarChannel(in, geo, p0, p1, c);
+                    if (oa == null) {
+                        out.set(Storage.F32, outBase + 4L * c, v);
+                    } else {
+                        oa[(int) ((outBase >> 2) + c)] = v;
+                    }
                 }
             }
             if (stage != null) {
-                Storage.narrow(stage, 0, output, pos * channels, channels);   // one position: integer vector code
+                Storage.narrow(stage, 0, output, pos * channels, channels);   // bf16, one position
+            } else if (oa != null && (pos + 1 - first == STAGED || pos + 1 == to)) {
+                int count = (pos + 1 - first) * channels;
+                Storage.floatsToHalves(oa, 0, task.halves, count);
+                MemorySegment.copy(task.halves, 0, output.getSegment(), Storage.I16, 2L * first * channels, count);
+                first = pos + 1;
             }
         }
     }
@@ -185,7 +208,7 @@ final class ForwardKernel {
      * Void on purpose: a vector returned from a method that is not inlined would be boxed.
      */
     private static void vectorPair(MemorySegment in, SamplingGeometry geo, int from, int to, long co, long cs,
-                                   long rs, MemorySegment out, long at) {
+                                   long rs, MemorySegment out, float[] oa, long at) {
         FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
         long co1 = co + 4L * LANES;
         int[] state = geo.state, c1 = geo.c1, corners = geo.corners;
@@ -238,8 +261,13 @@ final class ForwardKernel {
             acc0 = t.fma(m, acc0);
             acc1 = u.fma(m, acc1);
         }
-        acc0.intoMemorySegment(out, at, ORDER);
-        acc1.intoMemorySegment(out, at + 4L * LANES, ORDER);
+        if (oa == null) {
+            acc0.intoMemorySegment(out, at, ORDER);
+            acc1.intoMemorySegment(out, at + 4L * LANES, ORDER);
+        } else {
+            acc0.intoArray(oa, (int) (at >> 2));
+            acc1.intoArray(oa, (int) (at >> 2) + LANES);
+        }
     }
 
     /**
@@ -247,7 +275,7 @@ final class ForwardKernel {
      * the loop, so that the JIT keeps the loop's values in registers.
      */
     private static void interiorPair(MemorySegment in, SamplingGeometry geo, int from, int to, long co, long cs,
-                                     long rs, MemorySegment out, long at) {
+                                     long rs, MemorySegment out, float[] oa, long at) {
         FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
         int[] state = geo.state, c1 = geo.c1;
         float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
@@ -271,13 +299,18 @@ final class ForwardKernel {
             acc0 = t.fma(m, acc0);
             acc1 = u.fma(m, acc1);
         }
-        acc0.intoMemorySegment(out, at, ORDER);
-        acc1.intoMemorySegment(out, at + 4L * LANES, ORDER);
+        if (oa == null) {
+            acc0.intoMemorySegment(out, at, ORDER);
+            acc1.intoMemorySegment(out, at + 4L * LANES, ORDER);
+        } else {
+            acc0.intoArray(oa, (int) (at >> 2));
+            acc1.intoArray(oa, (int) (at >> 2) + LANES);
+        }
     }
 
     /** Channels [c, c + LANES) of the group, same order. */
     private static void vectorSingle(MemorySegment in, SamplingGeometry geo, int from, int to, long co, long cs,
-                                     long rs, MemorySegment out, long at) {
+                                     long rs, MemorySegment out, float[] oa, long at) {
         FloatVector acc = FloatVector.zero(S);
         int[] state = geo.state, c1 = geo.c1;
         for (int p = from; p < to; p++) {
@@ -310,7 +343,11 @@ final class ForwardKernel {
             t = a4.fma(FloatVector.broadcast(S, geo.w4[p]), t);
             acc = t.fma(FloatVector.broadcast(S, geo.m[p]), acc);
         }
-        acc.intoMemorySegment(out, at, ORDER);
+        if (oa == null) {
+            acc.intoMemorySegment(out, at, ORDER);
+        } else {
+            acc.intoArray(oa, (int) (at >> 2));
+        }
     }
 
     /** One channel {@code c} of the group (the tail past the last full vector), same order. */
