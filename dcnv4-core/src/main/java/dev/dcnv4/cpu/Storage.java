@@ -212,7 +212,11 @@ final class Storage {
      *   inf / NaN:     e + (224 << 23)           exponent 31 -> 255, payload kept, NaN made quiet
      *   zero/subnormal: (float) (h & 0x3ff) * 2^-24   an exact int, scaled by a normal power of two
      * </pre>
-     * then the sign; a scalar tail.
+     * then the sign; a scalar tail. A vector whose halves are all normal (offsets and weights almost
+     * always are) takes a short path: the sign-extended half shifted left by 13 has the sign in bit 31,
+     * copies of it in bits 30..28 and the exponent and mantissa in bits 27..13, so
+     * {@code ((h << 13) & 0x8fffe000) + (112 << 23)} is the binary32 (the rebiased exponent fits in
+     * 8 bits, no carry into the sign); 4 operations plus a lane test instead of 17.
      */
     static void widenHalf(MemorySegment in, long from, float[] dst, int len) {
         int lanes = HALF_IN.length(), i = 0;
@@ -220,6 +224,11 @@ final class Storage {
         for (; i + lanes <= len; i += lanes) {
             IntVector h = (IntVector) ShortVector.fromMemorySegment(HALF_IN, in, b0 + 2L * i, ORDER)
                     .convertShape(VectorOperators.S2I, INTS, 0);
+            // normal: exponent field in [1, 30], i.e. (h & 0x7c00) - 0x0400 < 0x7800 unsigned
+            if (h.and(0x7c00).sub(0x0400).compare(VectorOperators.ULT, 0x7800).allTrue()) {
+                h.lanewise(VectorOperators.LSHL, 13).and(0x8fffe000).add(112 << 23).reinterpretAsFloats().intoArray(dst, i);
+                continue;
+            }
             IntVector mag = h.and(0x7fff);
             IntVector e = mag.lanewise(VectorOperators.LSHL, 13);
             IntVector sub = ((FloatVector) mag.convert(VectorOperators.I2F, 0)).mul(0x1p-24f).reinterpretAsInts();

@@ -92,6 +92,30 @@ class StorageTest {
         }
     }
 
+    /**
+     * Patterns in order: whole vectors of normal halves (the short path), and vectors that straddle
+     * the subnormal/normal boundaries (0x03ff/0x0400, 0x83ff/0x8400) and inf/NaN (0x7bff/0x7c00).
+     */
+    @Test
+    void halfRowReadsOrderedPatternsExactly() {
+        int n = 1 << 16;
+        try (HalfFloatArray h = HalfFloatArray.allocate(n)) {
+            for (int i = 0; i < n; i++) {
+                h.getSegment().setAtIndex(Storage.I16, i, (short) i);
+            }
+            for (int from : new int[] {0, 3, 0x03f8, 0x7bf5}) {
+                int len = n - from;
+                float[] row = new float[len];
+                Storage.read(h, from, row, len);
+                for (int i = 0; i < len; i++) {
+                    short bits = (short) (i + from);
+                    assertEquals(Float.floatToRawIntBits(Float.float16ToFloat(bits)), Float.floatToRawIntBits(row[i]),
+                            "read " + Integer.toHexString(bits & 0xffff) + " from " + from);
+                }
+            }
+        }
+    }
+
     @Test
     void halfRowWritesRoundAsTheJdk() {
         int n = Storage.CHUNK + 33;
