@@ -112,7 +112,7 @@ final class BackwardKernel {
         }
     }
 
-    private final int positions, width, channels, groups, groupChannels, kPoints, offsetDim;
+    private final int positions, outWidth, width, channels, groups, groupChannels, kPoints, offsetDim;
     private final float scale;
     private final boolean softmax;
     /** Floats per input row, W*C. */
@@ -122,6 +122,7 @@ final class BackwardKernel {
         rowFloats = (long) problem.width() * problem.config().channels();
         Dcnv4Config c = problem.config();
         positions = problem.positions();
+        outWidth = problem.outWidth();
         width = problem.width();
         channels = c.channels();
         groups = c.groups();
@@ -168,17 +169,40 @@ final class BackwardKernel {
      * @param touched with a buffer of its own (all zero on entry): the rows of {@code partial} written
      *                so far are flagged here; null when {@code partial} is the result
      * @param gradOm  grad_offset_mask (fp32 or storage precision), rows [from, to) written
+     * @param inRows  fp16/bf16 input: its lazily widened copy, which is {@code in}; null for fp32
+     * @param goRows  fp16/bf16 grad_output: its lazily widened copy, which is {@code gradOut}; null for fp32
      */
     void run(int from, int to, MemorySegment in, NativeArray om, MemorySegment gradOut, MemorySegment partial,
-             boolean[] touched, NativeArray gradOm, SamplingGeometry geo, Rows rows) {
+             boolean[] touched, NativeArray gradOm, SamplingGeometry geo, Rows rows, LazyRows inRows, LazyRows goRows) {
         int d = groupChannels;
         long cs = 4L * channels, rs = cs * width;
         int lastRow = (int) (in.byteSize() / (4L * rowFloats)) - 1, streamed = -1, sink = 0;
+        int goReady = from;                      // grad_output widened for positions [from, goReady)
+        int wideLo = 0, wideHi = 0;              // a run of input rows known to be widened
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
+            if (goRows != null && pos >= goReady) {
+                int row = pos / outWidth;        // output rows are contiguous across the batch
+                goRows.ensure(row, row, rows.scratch);
+                goReady = (row + 1) * outWidth;
+            }
             Storage.read(om, pos * offsetDim, rows.om, offsetDim);
             geo.compute(rows.om, n, q);
-            if (geo.lastRow >= geo.firstRow && geo.lastRow + 1 > streamed) {
+            if (inRows != null) {
+                int a = geo.firstRow, b = geo.lastRow;
+                if (a <= b && (a < wideLo || b >= wideHi)) {
+                    // widened as first needed, on this core, in its cache (the rows and the next, as below)
+                    int end = Math.min(b + 1, lastRow);
+                    inRows.ensure(a, end, rows.scratch);
+                    if (wideLo == wideHi || end + 1 < wideLo || a > wideHi) {
+                        wideLo = a;
+                        wideHi = end + 1;
+                    } else {
+                        wideLo = Math.min(wideLo, a);
+                        wideHi = Math.max(wideHi, end + 1);
+                    }
+                }
+            } else if (geo.lastRow >= geo.firstRow && geo.lastRow + 1 > streamed) {
                 // bring the input rows (and the next) in sequentially, see ForwardKernel.Task
                 for (int r = Math.max(streamed + 1, geo.firstRow), end = Math.min(geo.lastRow + 1, lastRow); r <= end; r++) {
                     sink |= Storage.touch(in, 4L * r * rowFloats, 4L * rowFloats);

@@ -18,7 +18,8 @@ import java.lang.ref.Cleaner;
  * and {@link BackwardKernel}.
  * Results are computed in fp32 and rounded once into the caller's arrays. fp16/bf16 inputs are
  * widened exactly: in the forward by each task, row by row as its points first touch them, into its
- * own fp32 copy ({@link ForwardKernel.Task}); in the backward once per call into workspace buffers.
+ * own fp32 copy ({@link ForwardKernel.Task}); in the backward row by row into shared workspace copies
+ * by whichever task first needs a row ({@link LazyRows}).
  * offset_mask is widened per position as the kernels read it.
  *
  * <p>The backward is deterministic: each chunk scatters grad_input into its own fp32 buffer (all
@@ -130,13 +131,18 @@ public final class JavaDevice implements Dcnv4Device {
                                       NativeArray gradOutput, NativeArray gradInput, NativeArray gradOffsetMask) {
         problem.checkBackward(input, offsetMask, gradOutput, gradInput, gradOffsetMask);
         ensureOpen();
-        // offset_mask is read (and widened) per position by the kernel
-        MemorySegment[] wide = widened(new int[] {Workspace.INPUT, Workspace.GRAD_OUTPUT}, input, gradOutput);
-        MemorySegment in = wide[0], go = wide[1];
+        // offset_mask is read (and widened) per position by the kernel; fp16/bf16 input and grad_output
+        // are widened row by row into shared fp32 copies by the tasks, each row as a task first needs it
         NativeArray om = offsetMask;
         int total = problem.batch() * problem.positions(), inSize = problem.inputSize();
-        int rows = problem.batch() * problem.height();
-        long rowFloats = (long) problem.width() * problem.config().channels();
+        int rows = problem.batch() * problem.height(), c = problem.config().channels();
+        long rowFloats = (long) problem.width() * c;
+        boolean fp32 = input.dtype() == DType.FP32;
+        LazyRows inRows = fp32 ? null : new LazyRows(input, workspace.floats(Workspace.INPUT, inSize), rows, (int) rowFloats);
+        LazyRows goRows = fp32 ? null : new LazyRows(gradOutput, workspace.floats(Workspace.GRAD_OUTPUT, problem.outputSize()),
+                problem.batch() * problem.outHeight(), problem.outWidth() * c);
+        MemorySegment in = fp32 ? input.getSegment() : inRows.segment().asSlice(0, 4L * inSize);
+        MemorySegment go = fp32 ? gradOutput.getSegment() : goRows.segment().asSlice(0, 4L * problem.outputSize());
         BackwardKernel kernel = new BackwardKernel(problem);
         int offsetDim = problem.config().paddedOffsetDim();
         int points = problem.config().points() * problem.config().groups();
@@ -150,7 +156,7 @@ public final class JavaDevice implements Dcnv4Device {
             // static split waits for a thread that starts late, the position chunks below rebalance.)
             dst.asSlice(0, 4L * inSize).fill((byte) 0);
             kernel.run(0, total, in, om, go, dst, null, gradOffsetMask, new SamplingGeometry(problem, true),
-                    new BackwardKernel.Rows(offsetDim, points));
+                    new BackwardKernel.Rows(offsetDim, points), inRows, goRows);
             if (!direct) {
                 Storage.narrow(dst, 0, inSize, gradInput, new Storage.Scratch());
             }
@@ -175,7 +181,7 @@ public final class JavaDevice implements Dcnv4Device {
         pool.runChunksThen(chunks, k -> {
             int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
             kernel.run(from, to, in, om, go, partial[k], touched[k], gradOffsetMask,
-                    new SamplingGeometry(problem, true), new BackwardKernel.Rows(offsetDim, points));
+                    new SamplingGeometry(problem, true), new BackwardKernel.Rows(offsetDim, points), inRows, goRows);
         }, rowChunks, r -> {
             int from = TaskPool.start(rows, rowChunks, r), to = TaskPool.start(rows, rowChunks, r + 1);
             Reduction.sumRows(partial, touched, from, to, rowFloats, dst);      // and re-zeroes what it read
@@ -194,33 +200,6 @@ public final class JavaDevice implements Dcnv4Device {
      */
     private int forwardSlot(int t) {
         return Workspace.PARTIAL + BACKWARD_CHUNKS_PER_THREAD * pool.threads() + t;
-    }
-
-    /**
-     * fp32 views of {@code arrays}: their own memory for fp32, else workspace copies (slots
-     * {@code slots[i]}) widened exactly, all in one parallel pass.
-     */
-    private MemorySegment[] widened(int[] slots, NativeArray... arrays) {
-        MemorySegment[] out = new MemorySegment[arrays.length];
-        int chunks = 0;
-        for (int i = 0; i < arrays.length; i++) {
-            NativeArray a = arrays[i];
-            out[i] = a.dtype() == DType.FP32 ? a.getSegment()
-                    : workspace.floats(slots[i], a.getSize()).asSlice(0, 4L * a.getSize());
-            chunks = Math.max(chunks, pool.chunksFor(a.getSize()));
-        }
-        if (arrays[0].dtype() == DType.FP32) {
-            return out;                          // all arrays share the input's dtype
-        }
-        int n = chunks;
-        pool.runChunks(n, t -> {
-            Storage.Scratch scratch = new Storage.Scratch();
-            for (int i = 0; i < arrays.length; i++) {
-                int size = arrays[i].getSize();
-                Storage.widen(arrays[i], TaskPool.start(size, n, t), TaskPool.start(size, n, t + 1), out[i], scratch);
-            }
-        });
-        return out;
     }
 
     private void ensureOpen() {
