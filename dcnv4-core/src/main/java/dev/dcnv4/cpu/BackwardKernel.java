@@ -178,7 +178,6 @@ final class BackwardKernel {
         long cs = 4L * channels, rs = cs * width;
         int lastRow = (int) (in.byteSize() / (4L * rowFloats)) - 1, streamed = -1, sink = 0;
         int goReady = from;                      // grad_output widened for positions [from, goReady)
-        int wideLo = 0, wideHi = 0;              // a run of input rows known to be widened
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
             if (goRows != null && pos >= goReady) {
@@ -189,18 +188,10 @@ final class BackwardKernel {
             Storage.read(om, pos * offsetDim, rows.om, offsetDim);
             geo.compute(rows.om, n, q);
             if (inRows != null) {
-                int a = geo.firstRow, b = geo.lastRow;
-                if (a <= b && (a < wideLo || b >= wideHi)) {
-                    // widened as first needed, on this core, in its cache (the rows and the next, as below)
-                    int end = Math.min(b + 1, lastRow);
-                    inRows.ensure(a, end, rows.scratch);
-                    if (wideLo == wideHi || end + 1 < wideLo || a > wideHi) {
-                        wideLo = a;
-                        wideHi = end + 1;
-                    } else {
-                        wideLo = Math.min(wideLo, a);
-                        wideHi = Math.max(wideHi, end + 1);
-                    }
+                if (geo.firstRow <= geo.lastRow) {
+                    // widened as first needed, on this core, in its cache (the rows and the next, as below);
+                    // rows already done cost one read of their state each
+                    inRows.ensure(geo.firstRow, Math.min(geo.lastRow + 1, lastRow), rows.scratch);
                 }
             } else if (geo.lastRow >= geo.firstRow && geo.lastRow + 1 > streamed) {
                 // bring the input rows (and the next) in sequentially, see ForwardKernel.Task

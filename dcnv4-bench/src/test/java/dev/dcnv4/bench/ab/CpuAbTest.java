@@ -16,19 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CpuAbTest {
     @Test
     void timesTwoVersionsInOneJvm() throws Exception {
-        String core = Path.of(JavaDevice.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        int code;
-        try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
-            System.setOut(out);
-            code = new CommandLine(new CpuAb()).execute("--shape", "1,6,7,16", "--groups", "2", "--threads", "2",
-                    "--backward", "--seconds", "0.2", "--warmup-seconds", "0.2", "a=" + core, "b=" + core);
-        } finally {
-            System.setOut(old);
-        }
-        String text = buf.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, text);
+        String core = coreClasses();
+        String text = runOk("--shape", "1,6,7,16", "--groups", "2", "--threads", "2",
+                "--backward", "--seconds", "0.2", "--warmup-seconds", "0.2", "a=" + core, "b=" + core);
         assertTrue(text.contains("a ") && text.contains("median = 1"), text);
         assertTrue(text.matches("(?s).*b +min .*median x [0-9.]+ of a.*"), text);
         assertTrue(text.contains("results of b: bit-identical to a"), text);
@@ -36,24 +26,35 @@ class CpuAbTest {
 
     @Test
     void timesPrecisionsInterleavedAndComparesBitsWithinEach() throws Exception {
-        String core = Path.of(JavaDevice.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        int code;
-        try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
-            System.setOut(out);
-            code = new CommandLine(new CpuAb()).execute("--shape", "1,6,7,16", "--groups", "2", "--threads", "1",
-                    "--dtype", "fp32,fp16", "--seconds", "0.2", "--warmup-seconds", "0.2", "a=" + core, "b=" + core);
-        } finally {
-            System.setOut(old);
-        }
-        String text = buf.toString(StandardCharsets.UTF_8);
-        assertEquals(0, code, text);
+        String core = coreClasses();
+        String text = runOk("--shape", "1,6,7,16", "--groups", "2", "--threads", "1",
+                "--dtype", "fp32,fp16", "--seconds", "0.2", "--warmup-seconds", "0.2", "a=" + core, "b=" + core);
         assertTrue(text.matches("(?s).*a/fp32 +min .*median = 1.*"), text);
         assertTrue(text.matches("(?s).*a/fp16 +min .*median x [0-9.]+ of a/fp32.*"), text);
         assertTrue(text.contains("results of b/fp32: bit-identical to a/fp32"), text);
         assertTrue(text.contains("results of b/fp16: bit-identical to a/fp16"), text);
         assertTrue(!text.contains("results of a/fp16"), "fp16 is not compared with fp32: " + text);
+    }
+
+    /** The dcnv4-core classes on the test class path (loaded again by each version's class loader). */
+    private static String coreClasses() throws Exception {
+        return Path.of(JavaDevice.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
+    /** Runs cpu-ab with {@code args}, asserts exit code 0 and returns what it printed to standard output. */
+    private static String runOk(String... args) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        int code;
+        try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            System.setOut(out);
+            code = new CommandLine(new CpuAb()).execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        String text = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, text);
+        return text;
     }
 
     @Test
