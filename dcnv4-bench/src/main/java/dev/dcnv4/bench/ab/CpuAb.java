@@ -66,8 +66,31 @@ public final class CpuAb implements Callable<Integer> {
     @Option(names = "--warmup-seconds", defaultValue = "6", description = "Warm-up time, all versions in turn (default ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
+    @Option(names = "--evict-mb", defaultValue = "0",
+            description = "Before each timed call, read this many MB of another buffer (untimed), so that every call "
+                    + "starts with the arrays out of the caches and the worker threads parked, as between the layers "
+                    + "of a network (0: back-to-back calls, default; 64 covers a 32 MB L3).")
+    int evictMb;
+
+    /** Read by {@link #evict} so that the reads are not optimised away. */
+    private long evictSink;
+
+    /** Reads every 64-byte line of {@code junk} once. */
+    private void evict(long[] junk) {
+        long s = 0;
+        for (int i = 0; i < junk.length; i += 8) {
+            s += junk[i];
+        }
+        evictSink += s;
+    }
+
     @Override
     public Integer call() throws Exception {
+        if (evictMb < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--evict-mb: expected >= 0 but was " + evictMb);
+        }
+        long[] junk = new long[(int) Math.min(Integer.MAX_VALUE - 8, (long) evictMb << 17)];
+        java.util.Arrays.fill(junk, 1);
         if (shape.length != 4) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--shape: expected N,H,W,C but was " + Arrays.toString(shape));
         }
@@ -95,9 +118,10 @@ public final class CpuAb implements Callable<Integer> {
                     open.add((AutoCloseable) r);
                 }
             }
-            System.err.printf(Locale.ROOT, "%s %s %s, %d threads: warming up %.0f s, then %.0f s interleaved%n",
+            System.err.printf(Locale.ROOT, "%s %s %s, %d threads: warming up %.0f s, then %.0f s interleaved%s%n",
                     String.join(",", Arrays.stream(shape).mapToObj(Integer::toString).toList()), String.join(",", dtypes),
-                    backward ? "backward" : "forward", threads, warmupSeconds, seconds);
+                    backward ? "backward" : "forward", threads, warmupSeconds, seconds,
+                    junk.length > 0 ? ", " + evictMb + " MB read before each call" : "");
             long warm = System.nanoTime() + (long) (warmupSeconds * 1e9);
             while (System.nanoTime() < warm) {
                 for (Runnable r : runs) {
@@ -113,6 +137,9 @@ public final class CpuAb implements Callable<Integer> {
             while (System.nanoTime() < stop) {
                 for (int v = 0; v < runs.size(); v++) {
                     for (int i = 0; i < 10; i++) {
+                        if (junk.length > 0) {
+                            evict(junk);
+                        }
                         long t0 = System.nanoTime();
                         runs.get(v).run();
                         times.get(v).add((System.nanoTime() - t0) / 1e6);

@@ -58,6 +58,15 @@ class CpuAbTest {
     }
 
     @Test
+    void evictsTheCachesBetweenCallsWhenAsked() throws Exception {
+        String core = coreClasses();
+        String text = runOk("--shape", "1,6,7,16", "--groups", "2", "--threads", "2", "--evict-mb", "1",
+                "--seconds", "0.2", "--warmup-seconds", "0.1", "a=" + core);
+        assertTrue(text.matches("(?s).*a +min .*median = 1.*"), text);
+        assertEquals(2, new CommandLine(new CpuAb()).execute("--evict-mb", "-1", "a=" + core));
+    }
+
+    @Test
     void rejectsAMissingFolder() {
         int code = new CommandLine(new CpuAb()).execute("--seconds", "0.1", "x=/no/such/folder");
         assertEquals(2, code);
