@@ -56,8 +56,9 @@ final class ForwardKernel {
      * fp16/bf16 storage: the input is widened lazily, row by row, into this task's own fp32 copy
      * {@code in} ({@code ready} flags the rows widened in this call) just before a point first reads
      * them, so the conversion happens on the core that uses it while the rows are in its cache, and there
-     * is no separate conversion pass or hand-over between threads; each position's C results are staged
-     * in {@code stage} (C floats, in cache) and rounded once into the caller's output.
+     * is no separate conversion pass or hand-over between threads. Results for an fp16 output are staged
+     * {@link #STAGED} positions at a time in {@link #halfStage}, for a bf16 output one position at a time
+     * in {@code stage} (C floats, in cache), and rounded once into the caller's output.
      */
     static final class Task {
         final SamplingGeometry geo;
@@ -191,7 +192,7 @@ final class ForwardKernel {
                 }
             }
             if (stage != null) {
-                Storage.narrow(stage, 0, output, pos * channels, channels);   // bf16, one position
+                Storage.narrowBf16(stage, 0, output.getSegment(), (long) pos * channels, channels);   // one position
             } else if (oa != null && (pos + 1 - first == STAGED || pos + 1 == to)) {
                 int count = (pos + 1 - first) * channels;
                 Storage.floatsToHalves(oa, 0, task.halves, count);

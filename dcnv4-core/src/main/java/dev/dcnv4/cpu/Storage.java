@@ -108,39 +108,6 @@ final class Storage {
         }
     }
 
-    /**
-     * fp32 to fp16 with integer vector operations (magic-number rounding, nearest-even), for the
-     * forward's one staged position (C floats in L1), where it measured faster than the array route
-     * and than staging 2048 floats for it (1x56x56x128 fp16 forward: x1.017-1.025 slower both):
-     * <pre>
-     *   |x| >= 2^16 (or inf/NaN):  0x7c00, NaN 0x7e00          (65520 <= |x| < 2^16 overflow below)
-     *   |x| <  2^-14 (subnormal):  bits(|x| + 0.5f) - bits(0.5f)  (the FPU's own RNE does the rounding)
-     *   otherwise:                 (bits + 0xc8000fff + odd(bit 13)) >> 13   (rebias, add half-ulp - 1
-     *                                                                         + tie-to-even bit, truncate)
-     * </pre>
-     * then the sign; equal to {@link Float#floatToFloat16} except NaN payloads (always the quiet
-     * 0x7e00 here). A scalar tail handles the last elements.
-     */
-    static void narrowHalfInRows(MemorySegment src, long srcFrom, MemorySegment out, long dstFrom, int len) {
-        int lanes = FLOATS.length(), i = 0;
-        long s0 = 4L * srcFrom, d0 = 2L * dstFrom;
-        for (; i + lanes <= len; i += lanes) {
-            IntVector x = FloatVector.fromMemorySegment(FLOATS, src, s0 + 4L * i, ORDER).reinterpretAsInts();
-            IntVector a = x.and(0x7fffffff);
-            IntVector sub = a.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3f000000);
-            IntVector norm = a.add(0xc8000fff).add(a.lanewise(VectorOperators.LSHR, 13).and(1))
-                    .lanewise(VectorOperators.LSHR, 13);
-            IntVector h = norm.blend(sub, a.compare(VectorOperators.LT, 0x38800000));
-            h = h.blend(IntVector.broadcast(INTS, 0x7c00), a.compare(VectorOperators.GE, 0x47800000));
-            h = h.blend(IntVector.broadcast(INTS, 0x7e00), a.compare(VectorOperators.GT, 0x7f800000));
-            h = h.or(x.and(0x80000000).lanewise(VectorOperators.LSHR, 16));
-            h.convertShape(VectorOperators.I2S, HALF_IN, 0).intoMemorySegment(out, d0 + 2L * i, ORDER);
-        }
-        for (; i < len; i++) {
-            out.set(I16, d0 + 2L * i, Float.floatToFloat16(src.get(F32, s0 + 4L * i)));
-        }
-    }
-
     /** bf16 to fp32: each 16-bit pattern shifted into the upper half (exact, NaN and inf included). */
     static void widenBf16(MemorySegment in, int from, int to, MemorySegment dst) {
         widenBf16(in, from, dst, from, to - from);
@@ -166,19 +133,6 @@ final class Storage {
             x |= in.get(ValueLayout.JAVA_INT_UNALIGNED, at);
         }
         return x;
-    }
-
-    /**
-     * Rounds fp32 elements [srcFrom, srcFrom + len) of {@code src} into elements [dstFrom, dstFrom + len)
-     * of {@code dst}.
-     */
-    static void narrow(MemorySegment src, long srcFrom, NativeArray dst, int dstFrom, int len) {
-        MemorySegment out = dst.getSegment();
-        switch (dst.dtype()) {
-            case FP32 -> MemorySegment.copy(src, 4L * srcFrom, out, 4L * dstFrom, 4L * len);
-            case FP16 -> narrowHalfInRows(src, srcFrom, out, dstFrom, len);
-            case BF16 -> narrowBf16(src, srcFrom, out, dstFrom, len);
-        }
     }
 
     /**
