@@ -3,7 +3,8 @@
 # loaded into one JVM and called in turn (dev.dcnv4.bench.ab.CpuAb), so that machine drift affects
 # both alike. Builds the revision in a temporary worktree.
 #   scripts/cpu-ab.sh REV [cpu-ab options: --threads 2 --dtype fp32 --backward --shape 1,56,56,128 --groups 4 --seconds 20
-#                         --evict-mb 64 (caches evicted before each call)]
+#                         --evict-mb 64 (caches evicted before each call)
+#                         --offset-amplitude 0.05 (points near their taps: a small working set)]
 # Without REV (first argument an option) it times the working tree alone, which is what comparing
 # precisions needs:  scripts/cpu-ab.sh --dtype fp32,fp16 [--backward]
 set -euo pipefail

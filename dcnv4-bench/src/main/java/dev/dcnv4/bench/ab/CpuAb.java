@@ -60,6 +60,11 @@ public final class CpuAb implements Callable<Integer> {
                     + "makes most fp16 values subnormal.")
     float gradOutputScale;
 
+    @Option(names = "--offset-amplitude", defaultValue = "2",
+            description = "Offsets uniform in (-A, A) pixels (default ${DEFAULT-VALUE}, as dcnv4 bench); small values keep "
+                    + "the points near the kernel's taps, so the rows they read stay in the L1 cache.")
+    float offsetAmplitude;
+
     @Option(names = "--seconds", defaultValue = "20", description = "Measuring time (default ${DEFAULT-VALUE}).")
     double seconds;
 
@@ -88,6 +93,10 @@ public final class CpuAb implements Callable<Integer> {
     public Integer call() throws Exception {
         if (evictMb < 0) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--evict-mb: expected >= 0 but was " + evictMb);
+        }
+        if (!(offsetAmplitude >= 0 && Float.isFinite(offsetAmplitude))) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--offset-amplitude: expected a finite number >= 0 but was " + offsetAmplitude);
         }
         long[] junk = new long[(int) Math.min(Integer.MAX_VALUE - 8, (long) evictMb << 17)];
         java.util.Arrays.fill(junk, 1);
@@ -190,8 +199,8 @@ public final class CpuAb implements Callable<Integer> {
     private Object newRunner(ClassLoader loader, String dtype) throws ReflectiveOperationException {
         Class<?> c = loader.loadClass(CpuAbRunner.class.getName());
         try {
-            return c.getConstructor(int.class, String.class, boolean.class, int[].class, int.class, float.class)
-                    .newInstance(threads, dtype, backward, shape, groups, gradOutputScale);
+            return c.getConstructor(int.class, String.class, boolean.class, int[].class, int.class, float.class, float.class)
+                    .newInstance(threads, dtype, backward, shape, groups, gradOutputScale, offsetAmplitude);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;                      // a bad argument, with its message

@@ -25,16 +25,17 @@ public final class CpuAbRunner implements Runnable, Supplier<byte[]>, AutoClosea
     private final boolean backward;
 
     /**
-     * {@code shape} = N, H, W, C; offsets up to 2 px (as {@code dcnv4 bench}); grad_output uniform in
-     * (-gradOutputScale, gradOutputScale).
+     * {@code shape} = N, H, W, C; offsets uniform in (-offsetAmplitude, offsetAmplitude) px (2 in
+     * {@code dcnv4 bench}); grad_output uniform in (-gradOutputScale, gradOutputScale).
      */
-    public CpuAbRunner(int threads, String dtype, boolean backward, int[] shape, int groups, float gradOutputScale) {
+    public CpuAbRunner(int threads, String dtype, boolean backward, int[] shape, int groups, float gradOutputScale,
+                       float offsetAmplitude) {
         DType t = DType.valueOf(dtype.toUpperCase(java.util.Locale.ROOT));
         Dcnv4Config cfg = Dcnv4Config.builder().groups(groups).groupChannels(shape[3] / groups).offsetScale(1f).build();
         Dcnv4Problem p = Dcnv4Problem.of(cfg, shape[0], shape[1], shape[2]);
         this.backward = backward;
         device = new JavaDevice(threads);
-        data = Dcnv4Data.random(p, t, 1, 2f);
+        data = Dcnv4Data.random(p, t, 1, offsetAmplitude);
         if (gradOutputScale != 1f) {
             NativeArray go = data.gradOutput();
             for (int i = 0; i < go.getSize(); i++) {

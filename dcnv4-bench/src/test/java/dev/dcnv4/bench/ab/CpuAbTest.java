@@ -67,6 +67,15 @@ class CpuAbTest {
     }
 
     @Test
+    void takesTheOffsetAmplitudeAndRejectsANegativeOne() throws Exception {
+        String core = coreClasses();
+        String text = runOk("--shape", "1,6,7,16", "--groups", "2", "--threads", "1", "--offset-amplitude", "0.05",
+                "--backward", "--seconds", "0.2", "--warmup-seconds", "0.1", "a=" + core, "b=" + core);
+        assertTrue(text.contains("results of b: bit-identical to a"), text);
+        assertEquals(2, new CommandLine(new CpuAb()).execute("--offset-amplitude", "-1", "a=" + core));
+    }
+
+    @Test
     void rejectsAMissingFolder() {
         int code = new CommandLine(new CpuAb()).execute("--seconds", "0.1", "x=/no/such/folder");
         assertEquals(2, code);
