@@ -51,8 +51,7 @@ import java.util.Arrays;
  */
 final class BackwardKernel {
     private static final VectorSpecies<Float> S = ForwardKernel.S;
-    @SuppressWarnings("unchecked")
-    private static final VectorSpecies<Integer> I = (VectorSpecies<Integer>) S.withLanes(int.class);
+    private static final VectorSpecies<Integer> I = S.withLanes(int.class);
     private static final int LANES = ForwardKernel.LANES;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 

@@ -34,8 +34,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class SamplingGeometry {
     private static final VectorSpecies<Float> S = Lanes.SPECIES;
-    @SuppressWarnings("unchecked")
-    private static final VectorSpecies<Integer> I = (VectorSpecies<Integer>) S.withLanes(int.class);
+    private static final VectorSpecies<Integer> I = S.withLanes(int.class);
     private static final int LANES = S.length();
 
     /** K (points per group) and G*K (points per position); the arrays below are padded to LANES. */

@@ -36,8 +36,7 @@ final class Storage {
     /** Elements per bulk-conversion chunk. */
     static final int CHUNK = 2048;
     private static final VectorSpecies<Float> FLOATS = Lanes.SPECIES;
-    @SuppressWarnings("unchecked")
-    private static final VectorSpecies<Integer> INTS = (VectorSpecies<Integer>) FLOATS.withLanes(int.class);
+    private static final VectorSpecies<Integer> INTS = FLOATS.withLanes(int.class);
     private static final VectorSpecies<Short> HALF_IN =
             VectorSpecies.of(short.class, VectorShape.forBitSize(FLOATS.vectorBitSize() / 2));
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();

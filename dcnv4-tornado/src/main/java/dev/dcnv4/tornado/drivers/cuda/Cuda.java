@@ -31,6 +31,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@link #require()} (called by every entry point of the backend before any other method) throws a
  * {@link DeviceException} naming {@code libcuda.so.1} and the loader's message.
  */
+// binds a native library: java.lang.foreign restricted methods (the JVM runs with --enable-native-access)
+@SuppressWarnings("restricted")
 public final class Cuda {
     public static final int CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK = 1;
     public static final int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK = 8;

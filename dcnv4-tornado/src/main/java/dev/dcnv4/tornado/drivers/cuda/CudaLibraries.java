@@ -18,6 +18,8 @@ import java.util.Optional;
  * names. A file under a {@code stubs/} folder is never used: the toolkit ships a stub NVRTC there that
  * loads but fails every call.
  */
+// binds a native library: java.lang.foreign restricted methods (the JVM runs with --enable-native-access)
+@SuppressWarnings("restricted")
 public final class CudaLibraries {
     /** The CUDA driver library (the driver API, not the runtime). */
     public static final String DRIVER = "libcuda.so.1";

@@ -21,6 +21,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * a virtual architecture ({@code compute_XY}); the driver then JIT-compiles the PTX for the GPU.
  * A failed compilation throws with NVRTC's status and the full program log.
  */
+// binds a native library: java.lang.foreign restricted methods (the JVM runs with --enable-native-access)
+@SuppressWarnings("restricted")
 public final class Nvrtc {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final CudaLibraries.Loaded LIB = CudaLibraries.loadNvrtc();

@@ -26,6 +26,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * system loader). Handles (platform, device, context, queue, mem, program, kernel, event) are plain
  * {@link MemorySegment} addresses; callers own them and release them with the release methods.
  */
+// binds a native library: java.lang.foreign restricted methods (the JVM runs with --enable-native-access)
+@SuppressWarnings("restricted")
 public final class OpenCl {
     /** System property overriding the OpenCL library path. */
     public static final String LIBRARY_PROPERTY = "dcnv4.opencl.library";
