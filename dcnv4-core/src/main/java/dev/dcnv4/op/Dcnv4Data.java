@@ -16,6 +16,7 @@ public record Dcnv4Data(Dcnv4Problem problem, NativeArray input, NativeArray off
 
     /** Random data for {@code problem} in storage type {@code dtype}; same seed, same numbers. */
     public static Dcnv4Data random(Dcnv4Problem problem, DType dtype, long seed, float offsetAmplitude) {
+        checkAmplitude(offsetAmplitude);                 // before any native memory is allocated
         SplittableRandom rnd = new SplittableRandom(seed);
         NativeArray in = null, om = null, go = null;
         try {
@@ -42,6 +43,7 @@ public record Dcnv4Data(Dcnv4Problem problem, NativeArray input, NativeArray off
 
     /** Fills offset_mask: per (position, group) 2K offsets in (-amp, amp), K weights in [-1, 1), padding 0. */
     public static void fillOffsetMask(Dcnv4Config c, NativeArray om, SplittableRandom rnd, float amp) {
+        checkAmplitude(amp);
         int pDim = c.paddedOffsetDim(), k = c.points(), used = 3 * k * c.groups();
         for (int base = 0; base < om.getSize(); base += pDim) {
             for (int e = 0; e < pDim; e++) {
@@ -55,6 +57,12 @@ public record Dcnv4Data(Dcnv4Problem problem, NativeArray input, NativeArray off
                 }
                 om.setFloat(base + e, v);
             }
+        }
+    }
+
+    private static void checkAmplitude(float amp) {
+        if (!(amp >= 0 && Float.isFinite(amp))) {
+            throw new IllegalArgumentException("offsetAmplitude: expected a finite number >= 0 but was " + amp);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.dcnv4.bench.ab;
 
+import dev.dcnv4.bench.run.BenchRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,9 +61,9 @@ public final class CpuAb implements Callable<Integer> {
                     + "makes most fp16 values subnormal.")
     float gradOutputScale;
 
-    @Option(names = "--offset-amplitude", defaultValue = "2",
+    @Option(names = "--offset-amplitude", defaultValue = "" + BenchRunner.OFFSET_AMPLITUDE,
             description = "Offsets uniform in (-A, A) pixels (default ${DEFAULT-VALUE}, as dcnv4 bench); small values keep "
-                    + "the points near the kernel's taps, so the rows they read stay in the L1 cache.")
+                    + "the points near the kernel's taps: a small working set.")
     float offsetAmplitude;
 
     @Option(names = "--seconds", defaultValue = "20", description = "Measuring time (default ${DEFAULT-VALUE}).")

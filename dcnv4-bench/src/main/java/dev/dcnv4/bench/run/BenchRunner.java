@@ -34,7 +34,7 @@ import java.util.Locale;
  */
 public final class BenchRunner {
     /** Offsets of the random inputs are uniform in (-2, 2) pixels; weights in [-1, 1). */
-    static final float OFFSET_AMPLITUDE = 2f;
+    public static final float OFFSET_AMPLITUDE = 2f;
     /** Seed of the random inputs (the verifier's cache key includes it). */
     static final long SEED = 1;
     /** Warm-up stability: windows of this many runs ... */
