@@ -4,7 +4,8 @@
 # both alike. Builds the revision in a temporary worktree.
 #   scripts/cpu-ab.sh REV [cpu-ab options: --threads 2 --dtype fp32 --backward --shape 1,56,56,128 --groups 4 --seconds 20
 #                         --evict-mb 64 (caches evicted before each call)
-#                         --offset-amplitude 0.05 (points near their taps: a small working set)]
+#                         --offset-amplitude 0.05 (points near their taps: a small working set)
+#                         --profile FILE.jfr (one version: JFR samples by method)]
 # Without REV (first argument an option) it times the working tree alone, which is what comparing
 # precisions needs:  scripts/cpu-ab.sh --dtype fp32,fp16 [--backward]
 set -euo pipefail

@@ -78,6 +78,11 @@ public final class CpuAb implements Callable<Integer> {
                     + "of a network (0: back-to-back calls, default; 64 covers a 32 MB L3).")
     int evictMb;
 
+    @Option(names = "--profile", paramLabel = "FILE",
+            description = "Record the measuring time with JFR's execution sampler (every 1 ms) into FILE (.jfr) and print "
+                    + "the share of samples per dev.dcnv4 method; one version and one --dtype only.")
+    Path profile;
+
     /** Read by {@link #evict} so that the reads are not optimised away. */
     private long evictSink;
 
@@ -103,6 +108,10 @@ public final class CpuAb implements Callable<Integer> {
         java.util.Arrays.fill(junk, 1);
         if (shape.length != 4) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--shape: expected N,H,W,C but was " + Arrays.toString(shape));
+        }
+        if (profile != null && versions.size() * dtypes.size() != 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--profile: expected one version and one "
+                    + "--dtype (samples cannot tell the versions apart) but got " + versions.size() + " x " + dtypes.size());
         }
         Path runnerDir = extractRunner();
         List<String> labels = new ArrayList<>(), labelDtypes = new ArrayList<>();
@@ -143,6 +152,11 @@ public final class CpuAb implements Callable<Integer> {
             reportResults(labels, labelDtypes, open);
             List<List<Double>> times = new ArrayList<>();
             runs.forEach(r -> times.add(new ArrayList<>()));
+            jdk.jfr.Recording recording = profile == null ? null : MethodProfile.sampler();
+            if (recording != null) {
+                open.add(recording);                  // closed with the runners, on every path
+                recording.start();
+            }
             long stop = System.nanoTime() + (long) (seconds * 1e9);
             while (System.nanoTime() < stop) {
                 for (int v = 0; v < runs.size(); v++) {
@@ -156,6 +170,10 @@ public final class CpuAb implements Callable<Integer> {
                     }
                 }
             }
+            if (recording != null) {
+                recording.stop();
+                recording.dump(profile);
+            }
             double base = 0;
             for (int v = 0; v < runs.size(); v++) {
                 double[] t = times.get(v).stream().mapToDouble(Double::doubleValue).sorted().toArray();
@@ -164,6 +182,10 @@ public final class CpuAb implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "%-10s min %8.3f  p10 %8.3f  median %8.3f  mean %8.3f ms  (%d calls)  median %s%n",
                         labels.get(v), t[0], t[t.length / 10], median, mean, t.length,
                         v == 0 ? "= 1" : String.format(Locale.ROOT, "x %.3f of %s", median / base, labels.get(0)));
+            }
+            if (profile != null) {
+                System.out.print(MethodProfile.format(MethodProfile.read(profile, "dev.dcnv4."), 15));
+                System.out.println("  (recording: " + profile + "; jfr print --events jdk.ExecutionSample " + profile + ")");
             }
             return 0;
         } finally {

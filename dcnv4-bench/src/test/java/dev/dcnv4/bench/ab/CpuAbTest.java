@@ -36,6 +36,25 @@ class CpuAbTest {
         assertTrue(!text.contains("results of a/fp16"), "fp16 is not compared with fp32: " + text);
     }
 
+    @Test
+    void profilesOneVersionByMethod(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path jfr = dir.resolve("p.jfr");
+        String text = runOk("--shape", "1,16,16,64", "--groups", "2", "--threads", "1", "--backward",
+                "--seconds", "1", "--warmup-seconds", "0.3", "--profile", jfr.toString(), "a=" + coreClasses());
+        assertTrue(java.nio.file.Files.size(jfr) > 0, "no recording written");
+        // the backward's point pass must be among the methods sampled, with a share in percent
+        assertTrue(text.matches("(?s).*profile: [1-9][0-9]* samples.*"), text);
+        assertTrue(text.matches("(?s).*  +[0-9.]+%  BackwardKernel\\.[a-zA-Z]+  \\([0-9]+ samples\\).*"), text);
+    }
+
+    @Test
+    void profileRefusesSeveralVersions() throws Exception {
+        String core = coreClasses();
+        int code = new CommandLine(new CpuAb()).setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()))
+                .execute("--profile", "x.jfr", "--seconds", "0.1", "a=" + core, "b=" + core);
+        assertEquals(2, code);
+    }
+
     /** The dcnv4-core classes on the test class path (loaded again by each version's class loader). */
     private static String coreClasses() throws Exception {
         return Path.of(JavaDevice.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
