@@ -36,6 +36,15 @@ public final class JavaDevice implements Dcnv4Device {
 
     /** Position chunks per thread in the backward (see {@link #backward}). */
     private static final int BACKWARD_CHUNKS_PER_THREAD = 2;
+    /**
+     * Position chunks per thread in the forward. A thread that has finished its own run of chunks
+     * takes the next chunks of the others' runs, so the call ends at most one chunk after the first
+     * thread runs out of its own work; small chunks make that wait short. With 4 per thread the
+     * threads spent 7.7% of their samples spinning or waiting at the end of the 1x56x56x128 forward
+     * (2 threads, `cpu-ab --profile`); 16 per thread, interleaved against 4: median x0.956 fp32,
+     * x0.958 fp16 (32 and 64: the same).
+     */
+    private static final int FORWARD_CHUNKS_PER_THREAD = 16;
 
     /** Closes the pool and frees the workspace of a device that was dropped without {@link #close}. */
     private static final Cleaner CLEANER = Cleaner.create(r -> {
@@ -111,7 +120,7 @@ public final class JavaDevice implements Dcnv4Device {
         problem.checkForward(input, offsetMask, output);
         ensureOpen();
         int total = problem.batch() * problem.positions(), c = problem.config().channels();
-        int chunks = pool.chunksFor(total), tasks = Math.min(pool.threads(), chunks);
+        int chunks = pool.chunksFor(total, FORWARD_CHUNKS_PER_THREAD), tasks = Math.min(pool.threads(), chunks);
         // fp16/bf16: one workspace buffer per task for its lazily widened input copy and a staging row
         // (the backward's grad_input slots, free during a forward)
         long floats = (input.dtype() == DType.FP32 ? 0 : problem.inputSize()) + (long) c;
