@@ -170,7 +170,7 @@ final class ForwardKernel {
                 int p0 = g * kPoints, p1 = p0 + kPoints;
                 long outBase = posBase + 4L * g * d;
                 int c = 0;
-                if (geo.anyBorder(p0, p1)) {
+                if (geo.anyBorder && geo.anyBorder(p0, p1)) {
                     for (; c + 2 * LANES <= d; c += 2 * LANES) {
                         vectorPair(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                     }
@@ -359,7 +359,8 @@ final class ForwardKernel {
             if (state[p] == 0) {
                 continue;
             }
-            int i1 = geo.c1[p] + c, i3 = i1 + width * channels, cb = geo.corners[p];
+            // corners are filled in for state-1 points only
+            int i1 = geo.c1[p] + c, i3 = i1 + width * channels, cb = state[p] == 2 ? 15 : geo.corners[p];
             float v1 = (cb & 1) == 0 ? 0f : in.get(Storage.F32, 4L * i1);
             float v2 = (cb & 2) == 0 ? 0f : in.get(Storage.F32, 4L * (i1 + channels));
             float v3 = (cb & 4) == 0 ? 0f : in.get(Storage.F32, 4L * i3);

@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorSpecies;
  * lx/ly/hx/hy. The corners are given two ways: for the backward, c1..c4 with -1 for a corner outside
  * the image; for the forward, only {@link #c1} = the top-left corner's index whether inside or not
  * (the others are +C, +W*C, +W*C+C) and {@link #corners}, one bit per corner inside (1 top-left,
- * 2 top-right, 4 bottom-left, 8 bottom-right), so that the forward's border path needs no more
+ * 2 top-right, 4 bottom-left, 8 bottom-right; filled in for state-1 points only), so that the forward's border path needs no more
  * registers than its main path.
  *
  * <p>Arithmetic is binary32 in exactly the order of docs/dcnv4-semantics.md 2.1 and 2.4, lanewise:
@@ -71,6 +71,9 @@ final class SamplingGeometry {
     /** Per block of LANES points: bit i set where point (block*LANES + i) has state 1. */
     private final long[] border;
 
+    /** Whether any point of the position has state 1 (then {@link #anyBorder} tells which groups). */
+    boolean anyBorder;
+
     /** Per point p (c2..c4: the backward only; corners: the forward only). */
     final int[] state, c1, c2, c3, c4, corners;
     final float[] w1, w2, w3, w4, m;
@@ -108,6 +111,9 @@ final class SamplingGeometry {
         padded = (count + LANES - 1) / LANES * LANES + LANES;     // + a vector: the de-interleave spills past the last point
         gridX = new float[padded];
         gridY = new float[padded];
+        // the padding lanes' x is NaN, so they fail the validity test (NaN > -1 is false) without a
+        // lane-count mask in the loop
+        java.util.Arrays.fill(gridX, count, padded, Float.NaN);
         groupBase = new int[padded];
         for (int g = 0; g < c.groups(); g++) {
             int k = 0;
@@ -175,12 +181,12 @@ final class SamplingGeometry {
         }
         // lanewise min/max of y0 over the valid points, reduced once after the loop
         IntVector loV = IntVector.broadcast(I, Integer.MAX_VALUE), hiV = IntVector.broadcast(I, Integer.MIN_VALUE);
+        long borders = 0;
         for (int p0 = 0; p0 < count; p0 += LANES) {
             FloatVector x = FloatVector.fromArray(S, gridX, p0).add(FloatVector.fromArray(S, offX, p0)).fma(s, bx);
             FloatVector y = FloatVector.fromArray(S, gridY, p0).add(FloatVector.fromArray(S, offY, p0)).fma(s, by);
             VectorMask<Float> valid = x.compare(VectorOperators.GT, -1f).and(y.compare(VectorOperators.GT, -1f))
-                    .and(x.compare(VectorOperators.LT, (float) width)).and(y.compare(VectorOperators.LT, (float) height))
-                    .and(S.indexInRange(p0, count));
+                    .and(x.compare(VectorOperators.LT, (float) width)).and(y.compare(VectorOperators.LT, (float) height));
             // floor of a number > -1: truncate toward zero, then step down where that rounded up
             IntVector xt = (IntVector) x.convert(VectorOperators.F2I, 0);
             IntVector yt = (IntVector) y.convert(VectorOperators.F2I, 0);
@@ -218,14 +224,21 @@ final class SamplingGeometry {
                 minus1.blend(i3.add(channels), bottom.and(right)).intoArray(c4, p0);
             } else {
                 i1.intoArray(c1, p0);
+            }
+            VectorMask<Integer> inside = top.and(bottom).and(left).and(right);      // all four corners
+            IntVector.zero(I).blend(1, ok).blend(2, inside).intoArray(state, p0);
+            long bits = ok.andNot(inside).toLong();
+            border[p0 / LANES] = bits;
+            borders |= bits;
+            if (!forBackward && bits != 0) {
+                // the forward's border path: which corners are inside (read for state-1 points only;
+                // most blocks have none, and skip this)
                 IntVector none = IntVector.zero(I);
                 none.blend(1, top.and(left)).or(none.blend(2, top.and(right)))
                         .or(none.blend(4, bottom.and(left))).or(none.blend(8, bottom.and(right))).intoArray(corners, p0);
             }
-            VectorMask<Integer> inside = top.and(bottom).and(left).and(right);      // all four corners
-            IntVector.zero(I).blend(1, ok).blend(2, inside).intoArray(state, p0);
-            border[p0 / LANES] = ok.andNot(inside).toLong();
         }
+        anyBorder = borders != 0;
         if (softmax) {
             for (int p = 0; p < count; p += kPoints) {
                 softmax(m, p, kPoints);
