@@ -24,8 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  * lx/ly/hx/hy. The corners are given two ways: for the backward, c1..c4 with -1 for a corner outside
  * the image; for the forward, only {@link #c1} = the top-left corner's index whether inside or not
  * (the others are +C, +W*C, +W*C+C) and {@link #corners}, one bit per corner inside (1 top-left,
- * 2 top-right, 4 bottom-left, 8 bottom-right; filled in for state-1 points only), so that the forward's border path needs no more
- * registers than its main path.
+ * 2 top-right, 4 bottom-left, 8 bottom-right; filled in for state-1 points only), so that the
+ * forward's border path needs no more registers than its main path.
  *
  * <p>Arithmetic is binary32 in exactly the order of docs/dcnv4-semantics.md 2.1 and 2.4, lanewise:
  * the fused window origin {@code bx = fma(-halfw, s, p0x)}, then {@code x = fma(i*dw + offx, s, bx)},
