@@ -193,11 +193,12 @@ final class BackwardKernel {
      */
     static final class Rows {
         final float[] om, gom, sums, gx, gy, gm;
-        final Storage.Scratch scratch = new Storage.Scratch();
+        final Storage.Scratch scratch;
         /** Keeps the streaming reads alive. */
         int sink;
 
-        Rows(int offsetDim, int points) {
+        Rows(int offsetDim, int points, Storage.Scratch scratch) {
+            this.scratch = scratch;
             om = new float[offsetDim + LANES];         // SamplingGeometry.rowLength
             gom = new float[offsetDim + 2 * LANES];
             int padded = (points + LANES - 1) / LANES * LANES;

@@ -81,7 +81,7 @@ final class ForwardKernel {
          */
         final float[] halfStage;
         private final short[] halves;
-        private final Storage.Scratch scratch = new Storage.Scratch();
+        private final Storage.Scratch scratch;
         private final long rowFloats;
         private final int lastInputRow;
         private int lo, hi, sink;
@@ -89,11 +89,13 @@ final class ForwardKernel {
         /**
          * @param buffer for non-fp32 storage, this task's workspace of at least
          *               {@code (input is fp32 ? 0 : inputSize) + channels} floats; else unused
+         * @param state  this task slot's reusable geometry, offset row and scratch
          */
-        Task(Dcnv4Problem problem, NativeArray input, NativeArray output, MemorySegment buffer) {
+        Task(Dcnv4Problem problem, NativeArray input, NativeArray output, MemorySegment buffer, TaskState state) {
             Dcnv4Config c = problem.config();
-            geo = new SamplingGeometry(problem, false);
-            omRow = new float[SamplingGeometry.rowLength(c)];
+            geo = state.forwardGeometry(problem);
+            omRow = state.forwardOffsetRow();
+            scratch = state.scratch;
             rowFloats = (long) problem.width() * c.channels();
             boolean lazy = input.dtype() != DType.FP32;
             long wide = lazy ? 4L * problem.inputSize() : 0;
@@ -103,8 +105,8 @@ final class ForwardKernel {
             ready = new boolean[lastInputRow + 1];
             boolean half = output.dtype() == DType.FP16;
             stage = output.dtype() == DType.FP32 || half ? null : buffer.asSlice(wide, 4L * c.channels());
-            halfStage = half ? new float[STAGED * c.channels()] : null;
-            halves = half ? new short[STAGED * c.channels()] : null;
+            halfStage = half ? state.forwardHalfStage() : null;
+            halves = half ? state.forwardHalves() : null;
         }
 
         /**

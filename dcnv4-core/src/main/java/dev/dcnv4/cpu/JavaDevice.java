@@ -54,6 +54,8 @@ public final class JavaDevice implements Dcnv4Device {
     });
 
     private final TaskPool pool;
+    /** Per task slot: reusable geometry, row buffers and scratch (see {@link TaskState}). */
+    private final TaskState[] states;
     private final Workspace workspace = new Workspace();
     private final Cleaner.Cleanable cleanable;
 
@@ -77,6 +79,10 @@ public final class JavaDevice implements Dcnv4Device {
             throw new IllegalArgumentException("threads: expected >= 1 but was " + threads);
         }
         pool = new TaskPool(threads);
+        states = new TaskState[threads];
+        for (int t = 0; t < threads; t++) {
+            states[t] = new TaskState();
+        }
         cleanable = CLEANER.register(this, new Release(pool, workspace));
     }
 
@@ -130,7 +136,7 @@ public final class JavaDevice implements Dcnv4Device {
             buffers[t] = workspace.floats(forwardSlot(t), floats);
         }
         ForwardKernel kernel = new ForwardKernel(problem);
-        pool.runChunks(chunks, t -> new ForwardKernel.Task(problem, input, output, buffers[t]), (task, k) ->
+        pool.runChunks(chunks, t -> new ForwardKernel.Task(problem, input, output, buffers[t], states[t]), (task, k) ->
                 kernel.run(TaskPool.start(total, chunks, k), TaskPool.start(total, chunks, k + 1), task, offsetMask,
                         output));
     }
@@ -153,8 +159,6 @@ public final class JavaDevice implements Dcnv4Device {
         MemorySegment in = fp32 ? input.getSegment() : inRows.segment().asSlice(0, 4L * inSize);
         MemorySegment go = fp32 ? gradOutput.getSegment() : goRows.segment().asSlice(0, 4L * problem.outputSize());
         BackwardKernel kernel = new BackwardKernel(problem);
-        int offsetDim = problem.config().paddedOffsetDim();
-        int points = problem.config().points() * problem.config().groups();
         boolean direct = gradInput.dtype() == DType.FP32;
         MemorySegment dst = direct ? gradInput.getSegment() : workspace.floats(Workspace.OUTPUT, inSize);
         int threads = pool.threads();
@@ -164,10 +168,11 @@ public final class JavaDevice implements Dcnv4Device {
             // faster at the minimum but slower at the median and mean on the shared 2-core machine: a
             // static split waits for a thread that starts late, the position chunks below rebalance.)
             dst.asSlice(0, 4L * inSize).fill((byte) 0);
-            kernel.run(0, total, in, om, go, dst, null, gradOffsetMask, new SamplingGeometry(problem, true),
-                    new BackwardKernel.Rows(offsetDim, points), inRows, goRows);
+            TaskState s = states[0];
+            kernel.run(0, total, in, om, go, dst, null, gradOffsetMask, s.backwardGeometry(problem),
+                    s.backwardRows(problem), inRows, goRows);
             if (!direct) {
-                Storage.narrow(dst, 0, inSize, gradInput, new Storage.Scratch());
+                Storage.narrow(dst, 0, inSize, gradInput, s.scratch);
             }
             return;
         }
@@ -187,15 +192,15 @@ public final class JavaDevice implements Dcnv4Device {
         // then sum the chunks' rows in chunk order (fixed, so bit-reproducible), in parallel over rows,
         // in the same tasks once every chunk is done
         int rowChunks = pool.chunksFor(rows);
-        pool.runChunksThen(chunks, k -> {
+        pool.runChunksThen(chunks, (t, k) -> {
             int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
             kernel.run(from, to, in, om, go, partial[k], touched[k], gradOffsetMask,
-                    new SamplingGeometry(problem, true), new BackwardKernel.Rows(offsetDim, points), inRows, goRows);
-        }, rowChunks, r -> {
+                    states[t].backwardGeometry(problem), states[t].backwardRows(problem), inRows, goRows);
+        }, rowChunks, (t, r) -> {
             int from = TaskPool.start(rows, rowChunks, r), to = TaskPool.start(rows, rowChunks, r + 1);
             Reduction.sumRows(partial, touched, from, to, rowFloats, dst);      // and re-zeroes what it read
             if (!direct) {
-                Storage.narrow(dst, (int) (from * rowFloats), (int) (to * rowFloats), gradInput, new Storage.Scratch());
+                Storage.narrow(dst, (int) (from * rowFloats), (int) (to * rowFloats), gradInput, states[t].scratch);
             }
         });
         for (int k = 0; k < chunks; k++) {

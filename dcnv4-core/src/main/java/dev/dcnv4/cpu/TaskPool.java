@@ -173,6 +173,11 @@ final class TaskPool implements AutoCloseable {
         runChunks(chunks, t -> null, (state, c) -> body.accept(c));
     }
 
+    /** Work item {@code item} run by task {@code task} (0..tasks-1: a slot for per-task state). */
+    interface TaskItem {
+        void run(int task, int item);
+    }
+
     /** A chunk body with per-task state (see {@link #runChunks(int, IntFunction, ChunkBody)}). */
     interface ChunkBody<T> {
         void run(T state, int chunk);
@@ -198,14 +203,14 @@ final class TaskPool implements AutoCloseable {
      * parts. One hand-over to the workers instead of two; a task that starts late finds the chunks
      * taken by the others and goes straight to the parts. A failing chunk stops the parts.
      */
-    void runChunksThen(int chunks, IntConsumer body, int parts, IntConsumer after) {
+    void runChunksThen(int chunks, TaskItem body, int parts, TaskItem after) {
         Runs runs = new Runs(chunks, Math.min(threads, Math.max(chunks, parts)));
         AtomicInteger done = new AtomicInteger(), nextPart = new AtomicInteger();
         AtomicBoolean failed = new AtomicBoolean();
         run(runs.tasks, t -> {
             runs.drain(t, c -> {
                 try {
-                    body.accept(c);
+                    body.run(t, c);
                 } catch (RuntimeException | Error e) {
                     failed.set(true);                // the others stop waiting; run() rethrows this
                     throw e;
@@ -215,7 +220,7 @@ final class TaskPool implements AutoCloseable {
             });
             await(() -> done.get() >= chunks || failed.get());
             for (int p = nextPart.getAndIncrement(); p < parts && !failed.get(); p = nextPart.getAndIncrement()) {
-                after.accept(p);
+                after.run(t, p);
             }
         });
     }

@@ -45,31 +45,40 @@ class JavaDeviceDeterminismTest {
     }
 
     /**
-     * The backward's partial buffers stay zero between calls (the reduction re-zeroes what it read):
-     * calls on one device that alternate a large and a small problem, with fp16 forwards in between,
-     * give the same bits as a fresh device for each call.
+     * The backward's partial buffers stay zero between calls (the reduction re-zeroes what it read),
+     * and the per-task geometry and row buffers kept between calls ({@link TaskState}) are remade when
+     * the problem changes: calls on one device that alternate problems of different sizes and
+     * configurations, in fp32 and fp16, give the same bits as a fresh device for each call, forward
+     * and backward, with one thread and with two.
      */
     @Test
     void reusedWorkspaceGivesTheSameBitsAsAFreshOne() {
         Dcnv4Problem big = Dcnv4Problem.of(Dcnv4Config.builder().groups(2).groupChannels(16).build(), 2, 12, 14);
         Dcnv4Problem small = Dcnv4Problem.of(Dcnv4Config.builder().groups(2).groupChannels(16).build(), 1, 7, 9);
-        try (JavaDevice reused = new JavaDevice(2)) {
-            for (int round = 0; round < 3; round++) {
-                for (Dcnv4Problem p : new Dcnv4Problem[] {big, small}) {
-                    DType t = round == 1 ? DType.FP16 : DType.FP32;
-                    try (Dcnv4Data data = Dcnv4Data.random(p, t, 11 + round, 3f);
-                         NativeArray out = NativeArray.allocate(t, p.outputSize());
-                         NativeArray gi = NativeArray.allocate(t, p.inputSize());
-                         NativeArray gom = NativeArray.allocate(t, p.offsetMaskSize());
-                         NativeArray gi0 = NativeArray.allocate(t, p.inputSize());
-                         NativeArray gom0 = NativeArray.allocate(t, p.offsetMaskSize());
-                         JavaDevice fresh = new JavaDevice(2)) {
-                        reused.forward(p, data.input(), data.offsetMask(), out);
-                        reused.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gi, gom);
-                        fresh.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gi0, gom0);
-                        String what = t + " " + p + " round " + round;
-                        assertTrue(java.util.Arrays.equals(bytes(gi0.getSegment()), bytes(gi.getSegment())), what);
-                        assertTrue(java.util.Arrays.equals(bytes(gom0.getSegment()), bytes(gom.getSegment())), what);
+        Dcnv4Problem other = Dcnv4Problem.of(Dcnv4Config.builder().groups(3).groupChannels(8).kernel(5).pad(2)
+                .softmax(true).build(), 1, 9, 8);
+        for (int threads = 1; threads <= 2; threads++) {
+            try (JavaDevice reused = new JavaDevice(threads)) {
+                for (int round = 0; round < 3; round++) {
+                    for (Dcnv4Problem p : new Dcnv4Problem[] {big, small, other}) {
+                        DType t = round == 1 ? DType.FP16 : DType.FP32;
+                        try (Dcnv4Data data = Dcnv4Data.random(p, t, 11 + round, 3f);
+                             NativeArray out = NativeArray.allocate(t, p.outputSize());
+                             NativeArray out0 = NativeArray.allocate(t, p.outputSize());
+                             NativeArray gi = NativeArray.allocate(t, p.inputSize());
+                             NativeArray gom = NativeArray.allocate(t, p.offsetMaskSize());
+                             NativeArray gi0 = NativeArray.allocate(t, p.inputSize());
+                             NativeArray gom0 = NativeArray.allocate(t, p.offsetMaskSize());
+                             JavaDevice fresh = new JavaDevice(threads)) {
+                            reused.forward(p, data.input(), data.offsetMask(), out);
+                            reused.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gi, gom);
+                            fresh.forward(p, data.input(), data.offsetMask(), out0);
+                            fresh.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gi0, gom0);
+                            String what = t + " " + p + " round " + round + ", " + threads + " threads";
+                            assertTrue(java.util.Arrays.equals(bytes(out0.getSegment()), bytes(out.getSegment())), what);
+                            assertTrue(java.util.Arrays.equals(bytes(gi0.getSegment()), bytes(gi.getSegment())), what);
+                            assertTrue(java.util.Arrays.equals(bytes(gom0.getSegment()), bytes(gom.getSegment())), what);
+                        }
                     }
                 }
             }

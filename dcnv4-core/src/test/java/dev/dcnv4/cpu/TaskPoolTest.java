@@ -20,13 +20,13 @@ class TaskPoolTest {
                     int chunks = 1 + round % 13, parts = 1 + round % 7;
                     AtomicIntegerArray ranChunk = new AtomicIntegerArray(chunks), ranPart = new AtomicIntegerArray(parts);
                     AtomicInteger finished = new AtomicInteger(), early = new AtomicInteger();
-                    pool.runChunksThen(chunks, c -> {
+                    pool.runChunksThen(chunks, (t, c) -> {
                         if (c % 3 == 0) {
                             Thread.onSpinWait();
                         }
                         ranChunk.incrementAndGet(c);
                         finished.incrementAndGet();
-                    }, parts, p -> {
+                    }, parts, (t, p) -> {
                         if (finished.get() != chunks) {
                             early.incrementAndGet();
                         }
@@ -40,6 +40,35 @@ class TaskPoolTest {
                     }
                     assertEquals(0, early.get(), "a part started before every chunk had finished");
                 }
+            }
+        }
+    }
+
+    /** Each task id of a call is in range and runs on one thread at a time: a slot for per-task state. */
+    @Test
+    void taskIdsAreInRangeAndNeverShared() {
+        for (int threads : new int[] {1, 2, 3}) {
+            try (TaskPool pool = new TaskPool(threads)) {
+                AtomicIntegerArray inUse = new AtomicIntegerArray(threads);
+                AtomicInteger clashes = new AtomicInteger(), outOfRange = new AtomicInteger();
+                TaskPool.TaskItem check = (t, item) -> {
+                    if (t < 0 || t >= threads) {
+                        outOfRange.incrementAndGet();
+                        return;
+                    }
+                    if (inUse.incrementAndGet(t) != 1) {
+                        clashes.incrementAndGet();
+                    }
+                    for (int i = 0; i < 200; i++) {
+                        Thread.onSpinWait();
+                    }
+                    inUse.decrementAndGet(t);
+                };
+                for (int round = 0; round < 100; round++) {
+                    pool.runChunksThen(1 + round % 11, check, 1 + round % 5, check);
+                }
+                assertEquals(0, outOfRange.get(), threads + " threads");
+                assertEquals(0, clashes.get(), threads + " threads");
             }
         }
     }
@@ -61,11 +90,11 @@ class TaskPoolTest {
         try (TaskPool pool = new TaskPool(3)) {
             AtomicInteger parts = new AtomicInteger();
             assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
-                IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.runChunksThen(9, c -> {
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.runChunksThen(9, (t, c) -> {
                     if (c == 4) {
                         throw new IllegalStateException("chunk 4");
                     }
-                }, 5, p -> parts.incrementAndGet()));
+                }, 5, (t, p) -> parts.incrementAndGet()));
                 assertTrue(e.getMessage().contains("chunk 4"));
             });
             assertEquals(0, parts.get(), "no part may run after a failed chunk");
