@@ -83,6 +83,10 @@ public final class CpuAb implements Callable<Integer> {
                     + "the share of samples per dev.dcnv4 method; one version and one --dtype only.")
     Path profile;
 
+    /** Heap bytes allocated by all threads, for the "allocated per call" column. */
+    private static final com.sun.management.ThreadMXBean ALLOCATION =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
     /** Read by {@link #evict} so that the reads are not optimised away. */
     private long evictSink;
 
@@ -157,16 +161,25 @@ public final class CpuAb implements Callable<Integer> {
                 open.add(recording);                  // closed with the runners, on every path
                 recording.start();
             }
+            double[] batch = new double[10];
+            long[] allocated = new long[runs.size()];
             long stop = System.nanoTime() + (long) (seconds * 1e9);
             while (System.nanoTime() < stop) {
                 for (int v = 0; v < runs.size(); v++) {
+                    // heap bytes allocated by all threads over the ten calls (times kept in a primitive
+                    // array meanwhile, so that only the version's own allocation is counted)
+                    long a0 = ALLOCATION.getTotalThreadAllocatedBytes();
                     for (int i = 0; i < 10; i++) {
                         if (junk.length > 0) {
                             evict(junk);
                         }
                         long t0 = System.nanoTime();
                         runs.get(v).run();
-                        times.get(v).add((System.nanoTime() - t0) / 1e6);
+                        batch[i] = (System.nanoTime() - t0) / 1e6;
+                    }
+                    allocated[v] += ALLOCATION.getTotalThreadAllocatedBytes() - a0;
+                    for (double b : batch) {
+                        times.get(v).add(b);
                     }
                 }
             }
@@ -179,8 +192,8 @@ public final class CpuAb implements Callable<Integer> {
                 double[] t = times.get(v).stream().mapToDouble(Double::doubleValue).sorted().toArray();
                 double median = t[t.length / 2], mean = Arrays.stream(t).average().orElse(0);
                 base = v == 0 ? median : base;
-                System.out.printf(Locale.ROOT, "%-10s min %8.3f  p10 %8.3f  median %8.3f  mean %8.3f ms  (%d calls)  median %s%n",
-                        labels.get(v), t[0], t[t.length / 10], median, mean, t.length,
+                System.out.printf(Locale.ROOT, "%-10s min %8.3f  p10 %8.3f  median %8.3f  mean %8.3f ms  (%d calls, %d B allocated per call)  median %s%n",
+                        labels.get(v), t[0], t[t.length / 10], median, mean, t.length, allocated[v] / t.length,
                         v == 0 ? "= 1" : String.format(Locale.ROOT, "x %.3f of %s", median / base, labels.get(0)));
             }
             if (profile != null) {

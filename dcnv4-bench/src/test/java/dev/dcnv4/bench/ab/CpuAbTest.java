@@ -22,6 +22,7 @@ class CpuAbTest {
         assertTrue(text.contains("a ") && text.contains("median = 1"), text);
         assertTrue(text.matches("(?s).*b +min .*median x [0-9.]+ of a.*"), text);
         assertTrue(text.contains("results of b: bit-identical to a"), text);
+        assertTrue(text.matches("(?s).*a +min .*calls, [0-9]+ B allocated per call.*"), text);
     }
 
     @Test
