@@ -93,8 +93,9 @@ final class ForwardKernel {
          */
         Task(Dcnv4Problem problem, NativeArray input, NativeArray output, MemorySegment buffer, TaskState state) {
             Dcnv4Config c = problem.config();
-            geo = state.forwardGeometry(problem);
-            omRow = state.forwardOffsetRow();
+            TaskState.Forward reused = state.forward(problem);
+            geo = reused.geometry();
+            omRow = reused.offsetRow();
             scratch = state.scratch;
             rowFloats = (long) problem.width() * c.channels();
             boolean lazy = input.dtype() != DType.FP32;
@@ -105,8 +106,8 @@ final class ForwardKernel {
             ready = new boolean[lastInputRow + 1];
             boolean half = output.dtype() == DType.FP16;
             stage = output.dtype() == DType.FP32 || half ? null : buffer.asSlice(wide, 4L * c.channels());
-            halfStage = half ? state.forwardHalfStage() : null;
-            halves = half ? state.forwardHalves() : null;
+            halfStage = half ? reused.halfStage() : null;
+            halves = half ? reused.halves() : null;
         }
 
         /**
@@ -172,7 +173,7 @@ final class ForwardKernel {
                 int p0 = g * kPoints, p1 = p0 + kPoints;
                 long outBase = posBase + 4L * g * d;
                 int c = 0;
-                if (geo.anyBorder && geo.anyBorder(p0, p1)) {
+                if (geo.anyBorder(p0, p1)) {
                     for (; c + 2 * LANES <= d; c += 2 * LANES) {
                         vectorPair(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                     }

@@ -168,11 +168,10 @@ public final class JavaDevice implements Dcnv4Device {
             // faster at the minimum but slower at the median and mean on the shared 2-core machine: a
             // static split waits for a thread that starts late, the position chunks below rebalance.)
             dst.asSlice(0, 4L * inSize).fill((byte) 0);
-            TaskState s = states[0];
-            kernel.run(0, total, in, om, go, dst, null, gradOffsetMask, s.backwardGeometry(problem),
-                    s.backwardRows(problem), inRows, goRows);
+            TaskState.Backward reused = states[0].backward(problem);
+            kernel.run(0, total, in, om, go, dst, null, gradOffsetMask, reused.geometry(), reused.rows(), inRows, goRows);
             if (!direct) {
-                Storage.narrow(dst, 0, inSize, gradInput, s.scratch);
+                Storage.narrow(dst, 0, inSize, gradInput, states[0].scratch);
             }
             return;
         }
@@ -194,8 +193,9 @@ public final class JavaDevice implements Dcnv4Device {
         int rowChunks = pool.chunksFor(rows);
         pool.runChunksThen(chunks, (t, k) -> {
             int from = TaskPool.start(total, chunks, k), to = TaskPool.start(total, chunks, k + 1);
-            kernel.run(from, to, in, om, go, partial[k], touched[k], gradOffsetMask,
-                    states[t].backwardGeometry(problem), states[t].backwardRows(problem), inRows, goRows);
+            TaskState.Backward reused = states[t].backward(problem);
+            kernel.run(from, to, in, om, go, partial[k], touched[k], gradOffsetMask, reused.geometry(), reused.rows(),
+                    inRows, goRows);
         }, rowChunks, (t, r) -> {
             int from = TaskPool.start(rows, rowChunks, r), to = TaskPool.start(rows, rowChunks, r + 1);
             Reduction.sumRows(partial, touched, from, to, rowFloats, dst);      // and re-zeroes what it read

@@ -71,8 +71,8 @@ final class SamplingGeometry {
     /** Per block of LANES points: bit i set where point (block*LANES + i) has state 1. */
     private final long[] border;
 
-    /** Whether any point of the position has state 1 (then {@link #anyBorder} tells which groups). */
-    boolean anyBorder;
+    /** Whether any point of the position has state 1: {@link #anyBorder}'s answer for most positions. */
+    private boolean borderPoints;
 
     /** Per point p (c2..c4: the backward only; corners: the forward only). */
     final int[] state, c1, c2, c3, c4, corners;
@@ -238,7 +238,7 @@ final class SamplingGeometry {
                         .or(none.blend(4, bottom.and(left))).or(none.blend(8, bottom.and(right))).intoArray(corners, p0);
             }
         }
-        anyBorder = borders != 0;
+        borderPoints = borders != 0;
         if (softmax) {
             for (int p = 0; p < count; p += kPoints) {
                 softmax(m, p, kPoints);
@@ -257,6 +257,9 @@ final class SamplingGeometry {
 
     /** Whether any of points [from, to) has a corner outside the image (state 1). */
     boolean anyBorder(int from, int to) {
+        if (!borderPoints) {
+            return false;
+        }
         for (int b = from / LANES, last = (to - 1) / LANES; b <= last; b++) {
             long bits = border[b];
             if (b == from / LANES) {

@@ -17,25 +17,21 @@ class TaskStateTest {
     @Test
     void reusesForAnEqualProblemAndRemakesForAnother() {
         TaskState s = new TaskState();
-        SamplingGeometry f = s.forwardGeometry(problem(2, 7));
-        float[] row = s.forwardOffsetRow(), stage = s.forwardHalfStage();
-        SamplingGeometry b = s.backwardGeometry(problem(2, 7));
-        BackwardKernel.Rows rows = s.backwardRows(problem(2, 7));
+        TaskState.Forward f = s.forward(problem(2, 7));
+        TaskState.Backward b = s.backward(problem(2, 7));
         // an equal problem (a new but equal record): the same objects
-        assertSame(f, s.forwardGeometry(problem(2, 7)));
-        assertSame(row, s.forwardOffsetRow());
-        assertSame(stage, s.forwardHalfStage());
-        assertSame(b, s.backwardGeometry(problem(2, 7)));
-        assertSame(rows, s.backwardRows(problem(2, 7)));
-        assertSame(s.scratch, rows.scratch, "the rows convert through the slot's scratch");
+        assertSame(f, s.forward(problem(2, 7)));
+        assertSame(b, s.backward(problem(2, 7)));
+        assertSame(s.scratch, b.rows().scratch, "the rows convert through the slot's scratch");
         // another problem: new objects, sized for it
-        SamplingGeometry f3 = s.forwardGeometry(problem(3, 7));
-        assertNotSame(f, f3);
-        assertEquals(27, f3.count);
-        assertNotSame(stage, s.forwardHalfStage());
-        assertEquals(ForwardKernel.STAGED * 48, s.forwardHalfStage().length);
-        assertSame(b, s.backwardGeometry(problem(2, 7)), "the forward's problem does not touch the backward's");
-        assertNotSame(b, s.backwardGeometry(problem(2, 8)));
-        assertNotSame(rows, s.backwardRows(problem(2, 8)));
+        TaskState.Forward f3 = s.forward(problem(3, 7));
+        assertNotSame(f.geometry(), f3.geometry());
+        assertEquals(27, f3.geometry().count);
+        assertEquals(ForwardKernel.STAGED * 48, f3.halfStage().length);
+        assertEquals(SamplingGeometry.rowLength(problem(3, 7).config()), f3.offsetRow().length);
+        assertSame(b, s.backward(problem(2, 7)), "the forward's problem does not touch the backward's");
+        TaskState.Backward b8 = s.backward(problem(2, 8));
+        assertNotSame(b.geometry(), b8.geometry());
+        assertNotSame(b.rows(), b8.rows());
     }
 }

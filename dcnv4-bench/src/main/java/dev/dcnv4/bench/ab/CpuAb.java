@@ -40,14 +40,8 @@ public final class CpuAb implements Callable<Integer> {
             description = "A label and a dcnv4-core classes folder (or jar) per version.")
     List<String> versions;
 
-    @Option(names = "--shape", split = ",", defaultValue = "1,56,56,128", description = "N,H,W,C (default ${DEFAULT-VALUE}).")
-    int[] shape;
-
-    @Option(names = "--groups", defaultValue = "4", description = "Groups (default ${DEFAULT-VALUE}).")
-    int groups;
-
-    @Option(names = "--threads", defaultValue = "2", description = "Threads of each device (default ${DEFAULT-VALUE}).")
-    int threads;
+    @CommandLine.Mixin
+    CpuProblemOptions problem;
 
     @Option(names = "--dtype", split = ",", defaultValue = "fp32",
             description = "fp32, fp16 or bf16, or several, comma-separated, timed interleaved (default ${DEFAULT-VALUE}).")
@@ -110,9 +104,7 @@ public final class CpuAb implements Callable<Integer> {
         }
         long[] junk = new long[(int) Math.min(Integer.MAX_VALUE - 8, (long) evictMb << 17)];
         java.util.Arrays.fill(junk, 1);
-        if (shape.length != 4) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--shape: expected N,H,W,C but was " + Arrays.toString(shape));
-        }
+        problem.check(this);
         if (profile != null && versions.size() * dtypes.size() != 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--profile: expected one version and one "
                     + "--dtype (samples cannot tell the versions apart) but got " + versions.size() + " x " + dtypes.size());
@@ -142,8 +134,8 @@ public final class CpuAb implements Callable<Integer> {
                 }
             }
             System.err.printf(Locale.ROOT, "%s %s %s, %d threads: warming up %.0f s, then %.0f s interleaved%s%n",
-                    String.join(",", Arrays.stream(shape).mapToObj(Integer::toString).toList()), String.join(",", dtypes),
-                    backward ? "backward" : "forward", threads, warmupSeconds, seconds,
+                    String.join(",", Arrays.stream(problem.shape).mapToObj(Integer::toString).toList()), String.join(",", dtypes),
+                    backward ? "backward" : "forward", problem.threads, warmupSeconds, seconds,
                     junk.length > 0 ? ", " + evictMb + " MB read before each call" : "");
             long warm = System.nanoTime() + (long) (warmupSeconds * 1e9);
             while (System.nanoTime() < warm) {
@@ -236,7 +228,7 @@ public final class CpuAb implements Callable<Integer> {
         Class<?> c = loader.loadClass(CpuAbRunner.class.getName());
         try {
             return c.getConstructor(int.class, String.class, boolean.class, int[].class, int.class, float.class, float.class)
-                    .newInstance(threads, dtype, backward, shape, groups, gradOutputScale, offsetAmplitude);
+                    .newInstance(problem.threads, dtype, backward, problem.shape, problem.groups, gradOutputScale, offsetAmplitude);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;                      // a bad argument, with its message

@@ -1,12 +1,6 @@
 package dev.dcnv4.bench.ab;
 
-import dev.dcnv4.arrays.DType;
-import dev.dcnv4.arrays.NativeArray;
 import dev.dcnv4.bench.run.BenchRunner;
-import dev.dcnv4.cpu.JavaDevice;
-import dev.dcnv4.op.Dcnv4Config;
-import dev.dcnv4.op.Dcnv4Data;
-import dev.dcnv4.op.Dcnv4Problem;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,18 +23,13 @@ import java.util.concurrent.Callable;
  *   in:  forward SECONDS | backward SECONDS | quit
  *   out: the burst's call times in ms, space-separated (at least 5 calls)
  * </pre>
+ * The calls are {@link CpuAbRunner}'s, one runner (and device) per direction.
  */
 @Command(name = "cpu-serve", mixinStandardHelpOptions = true,
         description = "Keeps device java warm and times bursts of forward or backward calls on request (stdin/stdout).")
 public final class CpuServe implements Callable<Integer> {
-    @Option(names = "--shape", split = ",", defaultValue = "1,56,56,128", description = "N,H,W,C (default ${DEFAULT-VALUE}).")
-    int[] shape;
-
-    @Option(names = "--groups", defaultValue = "4", description = "Groups (default ${DEFAULT-VALUE}).")
-    int groups;
-
-    @Option(names = "--threads", defaultValue = "2", description = "Threads (default ${DEFAULT-VALUE}).")
-    int threads;
+    @CommandLine.Mixin
+    CpuProblemOptions problem;
 
     @Option(names = "--dtype", defaultValue = "fp32", description = "fp32, fp16 or bf16 (default ${DEFAULT-VALUE}).")
     String dtype;
@@ -51,25 +40,14 @@ public final class CpuServe implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (shape.length != 4) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--shape: expected N,H,W,C but was " + Arrays.toString(shape));
-        }
+        problem.check(this);
         serve(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out);
         return 0;
     }
 
     /** Answers requests from {@code in} on {@code out} until "quit" or the end of the input. */
     void serve(BufferedReader in, PrintStream out) throws IOException {
-        DType t = DType.valueOf(dtype.toUpperCase(Locale.ROOT));
-        Dcnv4Config cfg = Dcnv4Config.builder().groups(groups).groupChannels(shape[3] / groups).offsetScale(1f).build();
-        Dcnv4Problem p = Dcnv4Problem.of(cfg, shape[0], shape[1], shape[2]);
-        try (JavaDevice device = new JavaDevice(threads);
-             Dcnv4Data data = Dcnv4Data.random(p, t, 1, BenchRunner.OFFSET_AMPLITUDE);
-             NativeArray output = NativeArray.allocate(t, p.outputSize());
-             NativeArray gradIn = NativeArray.allocate(t, p.inputSize());
-             NativeArray gradOm = NativeArray.allocate(t, p.offsetMaskSize())) {
-            Runnable forward = () -> device.forward(p, data.input(), data.offsetMask(), output);
-            Runnable backward = () -> device.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gradIn, gradOm);
+        try (CpuAbRunner forward = runner(false); CpuAbRunner backward = runner(true)) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 String[] w = line.trim().split("\\s+");
                 if (w[0].equals("quit")) {
@@ -79,11 +57,15 @@ public final class CpuServe implements Callable<Integer> {
                     out.println("error: expected 'forward SECONDS', 'backward SECONDS' or 'quit' but got '" + line + "'");
                     continue;
                 }
-                double seconds = Double.parseDouble(w[1]);
-                out.println(burst(w[0].equals("forward") ? forward : backward, seconds));
+                out.println(burst(w[0].equals("forward") ? forward : backward, Double.parseDouble(w[1])));
                 out.flush();
             }
         }
+    }
+
+    private CpuAbRunner runner(boolean backward) {
+        return new CpuAbRunner(problem.threads, dtype, backward, problem.shape, problem.groups, 1f,
+                BenchRunner.OFFSET_AMPLITUDE);
     }
 
     /** Calls {@code call} for {@code seconds} (at least 5 times): the times in ms, space-separated. */
