@@ -125,6 +125,17 @@ final class Storage {
         }
     }
 
+    /**
+     * Writes 0 into one int per 64-byte line of {@code zeros}' bytes [at, at + bytes), which the caller
+     * knows to be all zero already: the stores change nothing but take the lines into this core's cache
+     * for writing (a store's request for ownership) in order, ahead of read-modify-writes in random order.
+     */
+    static void claim(MemorySegment zeros, long at, long bytes) {
+        for (long end = at + bytes; at < end; at += 64) {
+            zeros.set(ValueLayout.JAVA_INT_UNALIGNED, at, 0);
+        }
+    }
+
     /** One int per 64-byte line of {@code in}'s bytes [at, at + bytes), read in order: brings them into the cache. */
     static int touch(MemorySegment in, long at, long bytes) {
         int x = 0;
