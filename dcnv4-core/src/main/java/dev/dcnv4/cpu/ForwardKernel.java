@@ -35,6 +35,13 @@ final class ForwardKernel {
     /** Positions whose fp16 results are rounded together (8 x C = 128: 4 KB of floats, in L1). */
     static final int STAGED = 8;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /**
+     * Four vectors per pass for interior groups where vectors are 256-bit or narrower: D = 32 is then one
+     * pass per group instead of two, so a point's state, index, weights and loop step are paid once per
+     * 32 channels, as with 512-bit pairs (AVX2 VM, 1 thread: see docs/cpu-performance.md, 2026-12-04).
+     * Same bits as pairs: each channel's arithmetic is unchanged. Not used with 512-bit vectors (not measured).
+     */
+    static final boolean QUADS = LANES <= 8;
 
     private final int positions, width, channels, groups, groupChannels, kPoints, offsetDim;
 
@@ -178,6 +185,9 @@ final class ForwardKernel {
                         vectorPair(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                     }
                 } else {
+                    for (; QUADS && c + 4 * LANES <= d; c += 4 * LANES) {
+                        interiorQuad(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
+                    }
                     for (; c + 2 * LANES <= d; c += 2 * LANES) {
                         interiorPair(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                     }
@@ -309,6 +319,57 @@ final class ForwardKernel {
         } else {
             acc0.intoArray(oa, (int) (at >> 2));
             acc1.intoArray(oa, (int) (at >> 2) + LANES);
+        }
+    }
+
+    /** {@link #interiorPair} for channels [co/4, co/4 + 4*LANES): four accumulators share each point's weights. */
+    private static void interiorQuad(MemorySegment in, SamplingGeometry geo, int from, int to, long co, long cs,
+                                     long rs, MemorySegment out, float[] oa, long at) {
+        FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int[] state = geo.state, c1 = geo.c1;
+        float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
+        long rc = rs + cs, v = 4L * LANES;
+        for (int p = from; p < to; p++) {
+            if (state[p] == 0) {
+                continue;
+            }
+            FloatVector w1 = FloatVector.broadcast(S, w1s[p]), w2 = FloatVector.broadcast(S, w2s[p]);
+            FloatVector w3 = FloatVector.broadcast(S, w3s[p]), w4 = FloatVector.broadcast(S, w4s[p]);
+            FloatVector m = FloatVector.broadcast(S, ms[p]);
+            long o = 4L * c1[p] + co;
+            FloatVector t = FloatVector.fromMemorySegment(S, in, o + cs, ORDER).mul(w2);
+            FloatVector u = FloatVector.fromMemorySegment(S, in, o + cs + v, ORDER).mul(w2);
+            t = FloatVector.fromMemorySegment(S, in, o, ORDER).fma(w1, t);
+            u = FloatVector.fromMemorySegment(S, in, o + v, ORDER).fma(w1, u);
+            t = FloatVector.fromMemorySegment(S, in, o + rs, ORDER).fma(w3, t);
+            u = FloatVector.fromMemorySegment(S, in, o + rs + v, ORDER).fma(w3, u);
+            t = FloatVector.fromMemorySegment(S, in, o + rc, ORDER).fma(w4, t);
+            u = FloatVector.fromMemorySegment(S, in, o + rc + v, ORDER).fma(w4, u);
+            acc0 = t.fma(m, acc0);
+            acc1 = u.fma(m, acc1);
+            o += 2 * v;
+            t = FloatVector.fromMemorySegment(S, in, o + cs, ORDER).mul(w2);
+            u = FloatVector.fromMemorySegment(S, in, o + cs + v, ORDER).mul(w2);
+            t = FloatVector.fromMemorySegment(S, in, o, ORDER).fma(w1, t);
+            u = FloatVector.fromMemorySegment(S, in, o + v, ORDER).fma(w1, u);
+            t = FloatVector.fromMemorySegment(S, in, o + rs, ORDER).fma(w3, t);
+            u = FloatVector.fromMemorySegment(S, in, o + rs + v, ORDER).fma(w3, u);
+            t = FloatVector.fromMemorySegment(S, in, o + rc, ORDER).fma(w4, t);
+            u = FloatVector.fromMemorySegment(S, in, o + rc + v, ORDER).fma(w4, u);
+            acc2 = t.fma(m, acc2);
+            acc3 = u.fma(m, acc3);
+        }
+        if (oa == null) {
+            acc0.intoMemorySegment(out, at, ORDER);
+            acc1.intoMemorySegment(out, at + v, ORDER);
+            acc2.intoMemorySegment(out, at + 2 * v, ORDER);
+            acc3.intoMemorySegment(out, at + 3 * v, ORDER);
+        } else {
+            int i = (int) (at >> 2);
+            acc0.intoArray(oa, i);
+            acc1.intoArray(oa, i + LANES);
+            acc2.intoArray(oa, i + 2 * LANES);
+            acc3.intoArray(oa, i + 3 * LANES);
         }
     }
 
