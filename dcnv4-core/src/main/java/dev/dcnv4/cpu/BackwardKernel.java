@@ -261,10 +261,13 @@ final class BackwardKernel {
             }
             float[] sums = rows.sums;
             boolean onePair = d == 2 * LANES;       // D = 32 with 512-bit vectors: all groups in one pass
+            boolean oneQuad = ForwardKernel.QUADS && d == 4 * LANES;     // D = 32 with 256-bit vectors
             if (onePair) {
                 pairPassAll(in, gradOut, partial, geo, kMajor, groupBytes, 4L * pos * channels, cs, rs, sums);
+            } else if (oneQuad) {
+                quadPassAll(in, gradOut, partial, geo, kMajor, groupBytes, 4L * pos * channels, cs, rs, sums);
             }
-            for (int g = 0; g < groups && !onePair; g++) {
+            for (int g = 0; g < groups && !onePair && !oneQuad; g++) {
                 long go = 4L * ((long) pos * channels + (long) g * d);
                 int p0 = g * kPoints, p1 = p0 + kPoints, c = 0;
                 for (; c + 2 * LANES <= d; c += 2 * LANES) {
@@ -423,6 +426,73 @@ final class BackwardKernel {
         for (int p = 0; p < order.length; p++) {
             if (state[p] == 1) {
                 pairBorder(in, gradOut, partial, geo, p, go + groupBytes[p], 0, sums, true);
+            }
+        }
+    }
+
+    /**
+     * {@link #pairPassAll} for D = 4*LANES (D = 32 with 256-bit vectors), in the same point order: one
+     * pass per position instead of two per group, so a point's weights, indexes and lane tree are paid
+     * once per 32 channels (AVX2 VM: see docs/cpu-performance.md, 2026-12-04). Per point the two halves
+     * of the group's channels are a two-step loop (written out as sixteen vectors, the method was too
+     * large for C1, "out of virtual registers", and ran boxed, x56): grad_input receives the same
+     * additions in the same order as with two pair passes (same bits), while each corner sum carries
+     * across the halves, {@code s = fma(t1, v1, fma(t0, v0, s))} from 0, before the one lane tree, so
+     * grad_offset_mask rounds differently from two passes. Points with a corner outside the image take
+     * two pair steps, as before.
+     */
+    private static void quadPassAll(MemorySegment in, MemorySegment gradOut, MemorySegment partial, SamplingGeometry geo,
+                                    int[] order, long[] groupBytes, long go, long cs, long rs, float[] sums) {
+        long v = 4L * LANES;
+        int[] state = geo.state, c1 = geo.c1;
+        IntVector lowHalves = IntVector.fromArray(I, LOW_HALVES, 0), highHalves = IntVector.fromArray(I, HIGH_HALVES, 0);
+        IntVector evenQuarters = IntVector.fromArray(I, EVEN_QUARTERS, 0), oddQuarters = IntVector.fromArray(I, ODD_QUARTERS, 0);
+        IntVector in2 = IntVector.fromArray(I, IN2_IDX, 0);
+        float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
+        for (int i = 0; i < order.length; i++) {
+            int p = order[i];
+            if (state[p] != 2) {
+                continue;                    // invalid (no gradient at all) or a corner outside: below
+            }
+            long gt = go + groupBytes[p];
+            FloatVector w1 = FloatVector.broadcast(S, w1s[p]), w2 = FloatVector.broadcast(S, w2s[p]);
+            FloatVector w3 = FloatVector.broadcast(S, w3s[p]), w4 = FloatVector.broadcast(S, w4s[p]);
+            FloatVector m = FloatVector.broadcast(S, ms[p]);
+            FloatVector s1 = FloatVector.zero(S), s2 = s1, s3 = s1, s4 = s1;
+            long o1 = 4L * c1[p], o2 = o1 + cs, o3 = o1 + rs, o4 = o3 + cs;
+            for (long co = 0; co < 4 * v; co += 2 * v) {
+                long co1 = co + v;
+                FloatVector t0 = FloatVector.fromMemorySegment(S, gradOut, gt + co, ORDER);
+                FloatVector t1 = FloatVector.fromMemorySegment(S, gradOut, gt + co1, ORDER);
+                FloatVector tm0 = t0.mul(m), tm1 = t1.mul(m);
+                s1 = t1.fma(FloatVector.fromMemorySegment(S, in, o1 + co1, ORDER), t0.fma(FloatVector.fromMemorySegment(S, in, o1 + co, ORDER), s1));
+                s2 = t1.fma(FloatVector.fromMemorySegment(S, in, o2 + co1, ORDER), t0.fma(FloatVector.fromMemorySegment(S, in, o2 + co, ORDER), s2));
+                s3 = t1.fma(FloatVector.fromMemorySegment(S, in, o3 + co1, ORDER), t0.fma(FloatVector.fromMemorySegment(S, in, o3 + co, ORDER), s3));
+                s4 = t1.fma(FloatVector.fromMemorySegment(S, in, o4 + co1, ORDER), t0.fma(FloatVector.fromMemorySegment(S, in, o4 + co, ORDER), s4));
+                tm0.fma(w1, FloatVector.fromMemorySegment(S, partial, o1 + co, ORDER)).intoMemorySegment(partial, o1 + co, ORDER);
+                tm1.fma(w1, FloatVector.fromMemorySegment(S, partial, o1 + co1, ORDER)).intoMemorySegment(partial, o1 + co1, ORDER);
+                tm0.fma(w2, FloatVector.fromMemorySegment(S, partial, o2 + co, ORDER)).intoMemorySegment(partial, o2 + co, ORDER);
+                tm1.fma(w2, FloatVector.fromMemorySegment(S, partial, o2 + co1, ORDER)).intoMemorySegment(partial, o2 + co1, ORDER);
+                tm0.fma(w3, FloatVector.fromMemorySegment(S, partial, o3 + co, ORDER)).intoMemorySegment(partial, o3 + co, ORDER);
+                tm1.fma(w3, FloatVector.fromMemorySegment(S, partial, o3 + co1, ORDER)).intoMemorySegment(partial, o3 + co1, ORDER);
+                tm0.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co, ORDER)).intoMemorySegment(partial, o4 + co, ORDER);
+                tm1.fma(w4, FloatVector.fromMemorySegment(S, partial, o4 + co1, ORDER)).intoMemorySegment(partial, o4 + co1, ORDER);
+            }
+            // the lane sums by the packed tree (see AT1; LANES <= 8 here), stored into the point's block
+            IntVector i1 = s1.reinterpretAsInts(), i2 = s2.reinterpretAsInts(), i3 = s3.reinterpretAsInts(), i4 = s4.reinterpretAsInts();
+            IntVector a = lowHalves.selectFrom(i1, i2).reinterpretAsFloats().add(highHalves.selectFrom(i1, i2).reinterpretAsFloats()).reinterpretAsInts();
+            IntVector b = lowHalves.selectFrom(i3, i4).reinterpretAsFloats().add(highHalves.selectFrom(i3, i4).reinterpretAsFloats()).reinterpretAsInts();
+            FloatVector r = evenQuarters.selectFrom(a, b).reinterpretAsFloats().add(oddQuarters.selectFrom(a, b).reinterpretAsFloats());
+            if (LANES >= 8) {
+                r = r.add(in2.selectFrom(r.reinterpretAsInts()).reinterpretAsFloats());
+            }
+            r.intoArray(sums, BLOCK * p);
+        }
+        // points with a corner outside the image after the others, in two pair steps (see pairPass)
+        for (int p = 0; p < order.length; p++) {
+            if (state[p] == 1) {
+                pairBorder(in, gradOut, partial, geo, p, go + groupBytes[p], 0, sums, true);
+                pairBorder(in, gradOut, partial, geo, p, go + groupBytes[p], 2 * v, sums, false);
             }
         }
     }
