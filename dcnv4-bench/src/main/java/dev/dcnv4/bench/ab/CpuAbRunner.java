@@ -9,6 +9,7 @@ import dev.dcnv4.op.Dcnv4Problem;
 
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -17,7 +18,7 @@ import java.util.function.Supplier;
  * dcnv4-core classes, so it must use only API that every version has: the configuration builder,
  * {@code Dcnv4Problem.of}, {@code Dcnv4Data.random}, {@code NativeArray.allocate} and the device.
  */
-public final class CpuAbRunner implements Runnable, Supplier<byte[]>, AutoCloseable {
+public final class CpuAbRunner implements Runnable, Supplier<byte[]>, IntSupplier, AutoCloseable {
     private final JavaDevice device;
     private final Dcnv4Data data;
     private final NativeArray out, gradIn, gradOm;
@@ -52,6 +53,12 @@ public final class CpuAbRunner implements Runnable, Supplier<byte[]>, AutoClosea
     @Override
     public void run() {
         call.run();
+    }
+
+    /** Bytes of {@link #get()} that are the first result: the output, or grad_input. */
+    @Override
+    public int getAsInt() {
+        return (int) (backward ? gradIn : out).getSegment().byteSize();
     }
 
     /** The last call's results, as bytes: the output, or grad_input then grad_offset_mask. */

@@ -21,7 +21,7 @@ class CpuAbTest {
                 "--backward", "--seconds", "0.2", "--warmup-seconds", "0.2", "a=" + core, "b=" + core);
         assertTrue(text.contains("a ") && text.contains("median = 1"), text);
         assertTrue(text.matches("(?s).*b +min .*median x [0-9.]+ of a.*"), text);
-        assertTrue(text.contains("results of b: bit-identical to a"), text);
+        assertTrue(text.contains("results of b: grad_input bit-identical to a; grad_offset_mask bit-identical to a"), text);
         assertTrue(text.matches("(?s).*a +min .*calls, [0-9]+ B allocated per call.*"), text);
     }
 
@@ -91,7 +91,7 @@ class CpuAbTest {
         String core = coreClasses();
         String text = runOk("--shape", "1,6,7,16", "--groups", "2", "--threads", "1", "--offset-amplitude", "0.05",
                 "--backward", "--seconds", "0.2", "--warmup-seconds", "0.1", "a=" + core, "b=" + core);
-        assertTrue(text.contains("results of b: bit-identical to a"), text);
+        assertTrue(text.contains("results of b: grad_input bit-identical to a; grad_offset_mask bit-identical to a"), text);
         assertEquals(2, new CommandLine(new CpuAb()).execute("--offset-amplitude", "-1", "a=" + core));
     }
 
