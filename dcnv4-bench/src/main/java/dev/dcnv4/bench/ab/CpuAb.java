@@ -125,10 +125,12 @@ public final class CpuAb implements Callable<Integer> {
                     throw new CommandLine.ParameterException(new CommandLine(this), v.substring(0, eq) + ": no such folder or jar " + classes);
                 }
                 for (String dtype : dtypes) {
-                    URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL(), runnerDir.toUri().toURL()},
+                    String label = dtypes.size() == 1 ? v.substring(0, eq) : v.substring(0, eq) + "/" + dtype;
+                    // named after the version, so that JFR samples and stack traces say which one ran
+                    URLClassLoader loader = new URLClassLoader(label, new URL[] {classes.toUri().toURL(), runnerDir.toUri().toURL()},
                             ClassLoader.getPlatformClassLoader());
                     Object r = newRunner(loader, dtype);
-                    labels.add(dtypes.size() == 1 ? v.substring(0, eq) : v.substring(0, eq) + "/" + dtype);
+                    labels.add(label);
                     labelDtypes.add(dtype);
                     runs.add((Runnable) r);
                     open.add((AutoCloseable) r);
