@@ -181,6 +181,9 @@ final class ForwardKernel {
                 long outBase = posBase + 4L * g * d;
                 int c = 0;
                 if (geo.anyBorder(p0, p1)) {
+                    for (; QUADS && c + 4 * LANES <= d; c += 4 * LANES) {
+                        vectorQuad(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
+                    }
                     for (; c + 2 * LANES <= d; c += 2 * LANES) {
                         vectorPair(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                     }
@@ -281,6 +284,62 @@ final class ForwardKernel {
         } else {
             acc0.intoArray(oa, (int) (at >> 2));
             acc1.intoArray(oa, (int) (at >> 2) + LANES);
+        }
+    }
+
+    /** {@link #vectorPair} for channels [co/4, co/4 + 4*LANES), as {@link #interiorQuad} is to {@link #interiorPair}. */
+    private static void vectorQuad(MemorySegment in, SamplingGeometry geo, int from, int to, long co, long cs,
+                                   long rs, MemorySegment out, float[] oa, long at) {
+        FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        long v = 4L * LANES;
+        int[] state = geo.state, c1 = geo.c1, corners = geo.corners;
+        float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
+        for (int p = from; p < to; p++) {
+            int st = state[p];
+            if (st == 0) {
+                continue;                        // invalid point: contributes nothing
+            }
+            FloatVector w1 = FloatVector.broadcast(S, w1s[p]), w2 = FloatVector.broadcast(S, w2s[p]);
+            FloatVector w3 = FloatVector.broadcast(S, w3s[p]), w4 = FloatVector.broadcast(S, w4s[p]);
+            FloatVector m = FloatVector.broadcast(S, ms[p]);
+            long o1 = 4L * c1[p], o3 = o1 + rs;
+            // all corners inside: as interiorQuad; else outside corners load pixel 0 and are zeroed (see vectorPair)
+            int cb = st == 2 ? 15 : corners[p];
+            long q1 = ((cb & 1) == 0 ? 0 : o1) + co, q2 = ((cb & 2) == 0 ? 0 : o1 + cs) + co;
+            long q3 = ((cb & 4) == 0 ? 0 : o3) + co, q4 = ((cb & 8) == 0 ? 0 : o3 + cs) + co;
+            VectorMask<Float> k1 = VectorMask.fromLong(S, -(cb & 1)), k2 = VectorMask.fromLong(S, -((cb >> 1) & 1));
+            VectorMask<Float> k3 = VectorMask.fromLong(S, -((cb >> 2) & 1)), k4 = VectorMask.fromLong(S, -((cb >> 3) & 1));
+            FloatVector z = FloatVector.zero(S);
+            for (int h = 0; h < 2; h++) {            // an int counter: see BackwardKernel.quadPassAll
+                long e = h * 2 * v;
+                FloatVector t = z.blend(FloatVector.fromMemorySegment(S, in, q2 + e, ORDER), k2).mul(w2);
+                FloatVector u = z.blend(FloatVector.fromMemorySegment(S, in, q2 + e + v, ORDER), k2).mul(w2);
+                t = z.blend(FloatVector.fromMemorySegment(S, in, q1 + e, ORDER), k1).fma(w1, t);
+                u = z.blend(FloatVector.fromMemorySegment(S, in, q1 + e + v, ORDER), k1).fma(w1, u);
+                t = z.blend(FloatVector.fromMemorySegment(S, in, q3 + e, ORDER), k3).fma(w3, t);
+                u = z.blend(FloatVector.fromMemorySegment(S, in, q3 + e + v, ORDER), k3).fma(w3, u);
+                t = z.blend(FloatVector.fromMemorySegment(S, in, q4 + e, ORDER), k4).fma(w4, t);
+                u = z.blend(FloatVector.fromMemorySegment(S, in, q4 + e + v, ORDER), k4).fma(w4, u);
+                if (h == 0) {
+                    acc0 = t.fma(m, acc0);
+                    acc1 = u.fma(m, acc1);
+                } else {
+                    acc2 = t.fma(m, acc2);
+                    acc3 = u.fma(m, acc3);
+                }
+            }
+        }
+        if (oa == null) {
+            acc0.intoMemorySegment(out, at, ORDER);
+            acc1.intoMemorySegment(out, at + v, ORDER);
+            acc2.intoMemorySegment(out, at + 2 * v, ORDER);
+            acc3.intoMemorySegment(out, at + 3 * v, ORDER);
+        } else {
+            int i = (int) (at >> 2);
+            acc0.intoArray(oa, i);
+            acc1.intoArray(oa, i + LANES);
+            acc2.intoArray(oa, i + 2 * LANES);
+            acc3.intoArray(oa, i + 3 * LANES);
         }
     }
 
