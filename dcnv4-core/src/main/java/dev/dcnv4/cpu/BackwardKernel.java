@@ -46,7 +46,8 @@ import java.util.Arrays;
  * each with the group's point loop inside, so that the code per point is straight-line; points with
  * a corner outside the image follow the others, in their own method. When the group's channels are
  * exactly two vectors (D = 32 with 512-bit vectors), one pass covers all groups' points, point k of
- * each group in turn ({@link #pairPassAll}). The input is read into the
+ * each group in turn ({@link #pairPassAll}); when they are exactly four vectors of 256 bits or fewer
+ * (D = 32 on AVX2), {@link #quadPassAll} does the same with four. The input is read into the
  * cache row by row, sequentially, ahead of the points ({@link Storage#touch}).
  */
 final class BackwardKernel {

@@ -16,7 +16,8 @@ import java.nio.ByteOrder;
  *
  * <p>Per (position, group) {@link SamplingGeometry} reads the 3K offsets and weights once and
  * computes the K points' corner indices and bilinear weights once; the D channels of the group are
- * then processed {@link #LANES} at a time with the Vector API (two vectors per pass while they fit),
+ * then processed {@link #LANES} at a time with the Vector API (four vectors per pass with 256-bit or
+ * narrower vectors, two with 512-bit, while they fit),
  * with a scalar tail for D not a multiple of the vector length. (Masked vector loads from memory
  * segments were measured 50x slower than plain ones with JDK 25 on AVX-512: not used.) Every channel follows the canonical order of
  * docs/dcnv4-semantics.md 2.6 with fused multiply-adds ({@code FloatVector.fma} is lanewise
