@@ -69,7 +69,7 @@ final class BackwardKernel {
      * are two-vector permutations ({@code selectFrom(v1, v2)}: 6 permutations and 3 adds, no blend),
      * the last two rotations: 10 shuffles and 5 adds for 16 lanes, instead of 16 and 16 for four
      * separate trees. {@code r} is stored whole into the point's 16-float block of {@link Rows#sums}.
-     * The tree is written out in each of the three passes on purpose: moved into one helper method,
+     * The tree is written out in each pass on purpose: moved into one helper method,
      * C2 did not inline it into the large pass loops and boxed its vector arguments (backward x2.9).
      */
     private static final int AT1 = 0, AT2 = LANES / 2, AT3 = LANES / 4, AT4 = 3 * LANES / 4, BLOCK = 16;
@@ -254,6 +254,8 @@ final class BackwardKernel {
         long cs = 4L * channels, rs = cs * width;
         int lastRow = (int) (in.byteSize() / (4L * rowFloats)) - 1, streamed = -1, sink = 0;
         int goReady = from;                      // grad_output widened for positions [from, goReady)
+        boolean onePair = d == 2 * LANES;       // D = 32 with 512-bit vectors: all groups in one pass
+        boolean oneQuad = Lanes.QUADS && d == 4 * LANES;                // D = 32 with 256-bit vectors
         for (int pos = from; pos < to; pos++) {
             int n = pos / positions, q = pos - n * positions;
             if (goRows != null && pos >= goReady) {
@@ -286,8 +288,6 @@ final class BackwardKernel {
                 Arrays.fill(touched, geo.firstRow, geo.lastRow + 1, true);
             }
             float[] sums = rows.sums;
-            boolean onePair = d == 2 * LANES;       // D = 32 with 512-bit vectors: all groups in one pass
-            boolean oneQuad = ForwardKernel.QUADS && d == 4 * LANES;     // D = 32 with 256-bit vectors
             if (onePair) {
                 pairPassAll(in, gradOut, partial, geo, kMajor, groupBytes, 4L * pos * channels, cs, rs, sums);
             } else if (oneQuad) {

@@ -36,13 +36,6 @@ final class ForwardKernel {
     /** Positions whose fp16 results are rounded together (8 x C = 128: 4 KB of floats, in L1). */
     static final int STAGED = 8;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    /**
-     * Four vectors per pass for interior groups where vectors are 256-bit or narrower: D = 32 is then one
-     * pass per group instead of two, so a point's state, index, weights and loop step are paid once per
-     * 32 channels, as with 512-bit pairs (AVX2 VM, 1 thread: see docs/cpu-performance.md, 2026-12-04).
-     * Same bits as pairs: each channel's arithmetic is unchanged. Not used with 512-bit vectors (not measured).
-     */
-    static final boolean QUADS = LANES <= 8;
 
     private final int positions, width, channels, groups, groupChannels, kPoints, offsetDim;
 
@@ -182,14 +175,14 @@ final class ForwardKernel {
                 long outBase = posBase + 4L * g * d;
                 int c = 0;
                 if (geo.anyBorder(p0, p1)) {
-                    for (; QUADS && c + 4 * LANES <= d; c += 4 * LANES) {
+                    for (; Lanes.QUADS && c + 4 * LANES <= d; c += 4 * LANES) {
                         vectorQuad(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                     }
                     for (; c + 2 * LANES <= d; c += 2 * LANES) {
                         vectorPair(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                     }
                 } else {
-                    for (; QUADS && c + 4 * LANES <= d; c += 4 * LANES) {
+                    for (; Lanes.QUADS && c + 4 * LANES <= d; c += 4 * LANES) {
                         interiorQuad(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                     }
                     for (; c + 2 * LANES <= d; c += 2 * LANES) {

@@ -16,6 +16,14 @@ final class Lanes {
     /** System property choosing the vector width in bits: 128, 256 or 512. */
     static final String PROPERTY = "dcnv4.vectorBits";
     static final VectorSpecies<Float> SPECIES = pick(System.getProperty(PROPERTY));
+    /**
+     * Whether the kernels take four vectors per pass where a group's channels hold them (256-bit or
+     * narrower vectors): D = 32 is then one pass per group on AVX2, as it is with two 512-bit vectors,
+     * so a point's state, index, weights, loop step and (backward) lane tree are paid once per 32
+     * channels (AVX2 VM: docs/cpu-performance.md, 2026-12-04). Each channel's arithmetic is unchanged.
+     * 512-bit vectors keep two per pass (four were not measured there).
+     */
+    static final boolean QUADS = SPECIES.length() <= 8;
 
     private Lanes() {
     }
