@@ -164,6 +164,16 @@ final class SamplingGeometry {
         int rowStride = width * channels, imageRow = n * height;
         int imageBase = imageRow * rowStride;
         IntVector minus1 = IntVector.broadcast(I, -1);
+        // the arrays in locals: C2 does not trust instance final fields, and would reload each array
+        // and check its length again on every pass of the loops below
+        float[] offX = this.offX, offY = this.offY, gridX = this.gridX, gridY = this.gridY, m = this.m;
+        float[] w1 = this.w1, w2 = this.w2, w3 = this.w3, w4 = this.w4, lx = this.lx, ly = this.ly, hx = this.hx, hy = this.hy;
+        int[] groupBase = this.groupBase, c1 = this.c1, c2 = this.c2, c3 = this.c3, c4 = this.c4;
+        int[] state = this.state, corners = this.corners;
+        long[] border = this.border;
+        int groups = this.groups, kPoints = this.kPoints, count = this.count, width = this.width, height = this.height;
+        int channels = this.channels;
+        boolean forBackward = this.forBackward;
         // de-interleave the offsets into lane order: a vector of LANES/2 (x, y) pairs permuted so that
         // the x's (then the y's) come first, stored whole at the points' place; the upper lanes spill
         // into the next points' slots, which the next store overwrites (arrays have LANES of slack).
