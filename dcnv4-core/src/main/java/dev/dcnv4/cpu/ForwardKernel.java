@@ -285,7 +285,7 @@ final class ForwardKernel {
      * {@link #vectorPair} for channels [co/4, co/4 + 4*LANES), as {@link #interiorQuad} is to {@link #interiorPair}.
      * Points with all corners inside take interiorQuad's plain loads, written out (a border group's other
      * points are mostly inside): x0.93-0.95 of the forward against blending those too (AVX2 VM, 1 thread,
-     * two instances each; the same as a two-step loop, x0.95-0.97); the rest blend as vectorPair does.
+     * two instances each; as a two-step loop x0.95-0.97); the rest blend as vectorPair does.
      */
     private static void vectorQuad(MemorySegment in, SamplingGeometry geo, int from, int to, long co, long cs,
                                    long rs, MemorySegment out, float[] oa, long at) {
