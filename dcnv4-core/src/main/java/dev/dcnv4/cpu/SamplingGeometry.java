@@ -265,6 +265,11 @@ final class SamplingGeometry {
         }
     }
 
+    /** Whether any point of the position has a corner outside the image (state 1). */
+    boolean anyBorder() {
+        return borderPoints;
+    }
+
     /** Whether any of points [from, to) has a corner outside the image (state 1). */
     boolean anyBorder(int from, int to) {
         if (!borderPoints) {
