@@ -17,8 +17,8 @@ import java.nio.ByteOrder;
  * <p>Per (position, group) {@link SamplingGeometry} reads the 3K offsets and weights once and
  * computes the K points' corner indices and bilinear weights once; the D channels of the group are
  * then processed {@link #LANES} at a time with the Vector API (four vectors per pass with 256-bit or
- * narrower vectors, two with 512-bit, while they fit),
- * with a scalar tail for D not a multiple of the vector length. (Masked vector loads from memory
+ * narrower vectors, two with 512-bit, while they fit; groups without border points in
+ * {@link InteriorPasses}), with a scalar tail for D not a multiple of the vector length. (Masked vector loads from memory
  * segments were measured 50x slower than plain ones with JDK 25 on AVX-512: not used.) Every channel follows the canonical order of
  * docs/dcnv4-semantics.md 2.6 with fused multiply-adds ({@code FloatVector.fma} is lanewise
  * {@code Math.fma}), so fp32 results are bit-identical to the official CUDA kernel's:
@@ -172,13 +172,14 @@ final class ForwardKernel {
             geo.compute(omRow, n, q);
             task.prepareRows();
             long posBase = oa != null ? 4L * (pos - first) * channels : stage == null ? 4L * pos * channels : 0;
-            boolean allInterior = !geo.anyBorder();
-            if (quadGroups && allInterior) {
-                interiorQuadAll(in, geo, groups, kPoints, cs, rs, out, oa, posBase);
-            } else if (pairGroups && allInterior) {
-                interiorPairAll(in, geo, groups, kPoints, cs, rs, out, oa, posBase);
+            // a position without border points, groups of one pass each: one call for all groups
+            boolean whole = (quadGroups || pairGroups) && !geo.anyBorder();
+            if (whole && quadGroups) {
+                InteriorPasses.interiorQuadAll(in, geo, groups, kPoints, cs, rs, out, oa, posBase);
+            } else if (whole) {
+                InteriorPasses.interiorPairAll(in, geo, groups, kPoints, cs, rs, out, oa, posBase);
             }
-            for (int g = 0; g < groups && !((quadGroups || pairGroups) && allInterior); g++) {
+            for (int g = 0; g < groups && !whole; g++) {
                 int p0 = g * kPoints, p1 = p0 + kPoints;
                 long outBase = posBase + 4L * g * d;
                 int c = 0;
@@ -191,10 +192,10 @@ final class ForwardKernel {
                     }
                 } else {
                     for (; Lanes.QUADS && c + 4 * LANES <= d; c += 4 * LANES) {
-                        interiorQuad(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
+                        InteriorPasses.interiorQuad(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                     }
                     for (; c + 2 * LANES <= d; c += 2 * LANES) {
-                        interiorPair(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
+                        InteriorPasses.interiorPair(in, geo, p0, p1, 4L * c, cs, rs, out, oa, outBase + 4L * c);
                     }
                 }
                 for (; c + LANES <= d; c += LANES) {
@@ -290,7 +291,7 @@ final class ForwardKernel {
     }
 
     /**
-     * {@link #vectorPair} for channels [co/4, co/4 + 4*LANES), as {@link #interiorQuad} is to {@link #interiorPair}.
+     * {@link #vectorPair} for channels [co/4, co/4 + 4*LANES), as {@link InteriorPasses#interiorQuad} is to {@link InteriorPasses#interiorPair}.
      * Points with all corners inside take interiorQuad's plain loads, written out (a border group's other
      * points are mostly inside): x0.93-0.95 of the forward against blending those too (AVX2 VM, 1 thread,
      * two instances each; as a two-step loop x0.95-0.97); the rest blend as vectorPair does.
@@ -372,201 +373,6 @@ final class ForwardKernel {
             acc1.intoArray(oa, i + LANES);
             acc2.intoArray(oa, i + 2 * LANES);
             acc3.intoArray(oa, i + 3 * LANES);
-        }
-    }
-
-    /**
-     * {@link #vectorPair} for a group without state-1 points (most of the image): no border path in
-     * the loop, so that the JIT keeps the loop's values in registers.
-     */
-    private static void interiorPair(MemorySegment in, SamplingGeometry geo, int from, int to, long co, long cs,
-                                     long rs, MemorySegment out, float[] oa, long at) {
-        FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
-        int[] state = geo.state, c1 = geo.c1;
-        float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
-        long rc = rs + cs, v = 4L * LANES;
-        for (int p = from; p < to; p++) {
-            if (state[p] == 0) {
-                continue;
-            }
-            FloatVector w1 = FloatVector.broadcast(S, w1s[p]), w2 = FloatVector.broadcast(S, w2s[p]);
-            FloatVector w3 = FloatVector.broadcast(S, w3s[p]), w4 = FloatVector.broadcast(S, w4s[p]);
-            long o = 4L * c1[p] + co;
-            FloatVector t = FloatVector.fromMemorySegment(S, in, o + cs, ORDER).mul(w2);
-            FloatVector u = FloatVector.fromMemorySegment(S, in, o + cs + v, ORDER).mul(w2);
-            t = FloatVector.fromMemorySegment(S, in, o, ORDER).fma(w1, t);
-            u = FloatVector.fromMemorySegment(S, in, o + v, ORDER).fma(w1, u);
-            t = FloatVector.fromMemorySegment(S, in, o + rs, ORDER).fma(w3, t);
-            u = FloatVector.fromMemorySegment(S, in, o + rs + v, ORDER).fma(w3, u);
-            t = FloatVector.fromMemorySegment(S, in, o + rc, ORDER).fma(w4, t);
-            u = FloatVector.fromMemorySegment(S, in, o + rc + v, ORDER).fma(w4, u);
-            FloatVector m = FloatVector.broadcast(S, ms[p]);
-            acc0 = t.fma(m, acc0);
-            acc1 = u.fma(m, acc1);
-        }
-        if (oa == null) {
-            acc0.intoMemorySegment(out, at, ORDER);
-            acc1.intoMemorySegment(out, at + 4L * LANES, ORDER);
-        } else {
-            acc0.intoArray(oa, (int) (at >> 2));
-            acc1.intoArray(oa, (int) (at >> 2) + LANES);
-        }
-    }
-
-    /**
-     * {@link #interiorPair} for channels [co/4, co/4 + 4*LANES): four accumulators share each point's
-     * weights. The two halves are written out: as the two-step int loop of {@link #vectorQuad} this
-     * method measured x1.15-1.18 slower (AVX2 VM, two instances each, same bits), while vectorQuad
-     * written out measured the same as its loop.
-     */
-    private static void interiorQuad(MemorySegment in, SamplingGeometry geo, int from, int to, long co, long cs,
-                                     long rs, MemorySegment out, float[] oa, long at) {
-        FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        int[] state = geo.state, c1 = geo.c1;
-        float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
-        long rc = rs + cs, v = 4L * LANES;
-        for (int p = from; p < to; p++) {
-            if (state[p] == 0) {
-                continue;
-            }
-            FloatVector w1 = FloatVector.broadcast(S, w1s[p]), w2 = FloatVector.broadcast(S, w2s[p]);
-            FloatVector w3 = FloatVector.broadcast(S, w3s[p]), w4 = FloatVector.broadcast(S, w4s[p]);
-            FloatVector m = FloatVector.broadcast(S, ms[p]);
-            long o = 4L * c1[p] + co;
-            FloatVector t = FloatVector.fromMemorySegment(S, in, o + cs, ORDER).mul(w2);
-            FloatVector u = FloatVector.fromMemorySegment(S, in, o + cs + v, ORDER).mul(w2);
-            t = FloatVector.fromMemorySegment(S, in, o, ORDER).fma(w1, t);
-            u = FloatVector.fromMemorySegment(S, in, o + v, ORDER).fma(w1, u);
-            t = FloatVector.fromMemorySegment(S, in, o + rs, ORDER).fma(w3, t);
-            u = FloatVector.fromMemorySegment(S, in, o + rs + v, ORDER).fma(w3, u);
-            t = FloatVector.fromMemorySegment(S, in, o + rc, ORDER).fma(w4, t);
-            u = FloatVector.fromMemorySegment(S, in, o + rc + v, ORDER).fma(w4, u);
-            acc0 = t.fma(m, acc0);
-            acc1 = u.fma(m, acc1);
-            o += 2 * v;
-            t = FloatVector.fromMemorySegment(S, in, o + cs, ORDER).mul(w2);
-            u = FloatVector.fromMemorySegment(S, in, o + cs + v, ORDER).mul(w2);
-            t = FloatVector.fromMemorySegment(S, in, o, ORDER).fma(w1, t);
-            u = FloatVector.fromMemorySegment(S, in, o + v, ORDER).fma(w1, u);
-            t = FloatVector.fromMemorySegment(S, in, o + rs, ORDER).fma(w3, t);
-            u = FloatVector.fromMemorySegment(S, in, o + rs + v, ORDER).fma(w3, u);
-            t = FloatVector.fromMemorySegment(S, in, o + rc, ORDER).fma(w4, t);
-            u = FloatVector.fromMemorySegment(S, in, o + rc + v, ORDER).fma(w4, u);
-            acc2 = t.fma(m, acc2);
-            acc3 = u.fma(m, acc3);
-        }
-        if (oa == null) {
-            acc0.intoMemorySegment(out, at, ORDER);
-            acc1.intoMemorySegment(out, at + v, ORDER);
-            acc2.intoMemorySegment(out, at + 2 * v, ORDER);
-            acc3.intoMemorySegment(out, at + 3 * v, ORDER);
-        } else {
-            int i = (int) (at >> 2);
-            acc0.intoArray(oa, i);
-            acc1.intoArray(oa, i + LANES);
-            acc2.intoArray(oa, i + 2 * LANES);
-            acc3.intoArray(oa, i + 3 * LANES);
-        }
-    }
-
-    /**
-     * {@link #interiorQuad} for every group of a position without state-1 points when D = 4*LANES:
-     * one call per position instead of one per group (AVX2 VM, two instances each: 1 thread x0.96-0.97,
-     * 2 threads x0.96-0.98; same bits).
-     */
-    private static void interiorQuadAll(MemorySegment in, SamplingGeometry geo, int groups, int kPoints, long cs,
-                                        long rs, MemorySegment out, float[] oa, long posBase) {
-        int[] state = geo.state, c1 = geo.c1;
-        float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
-        long rc = rs + cs, v = 4L * LANES;
-        for (int g = 0, from = 0; g < groups; g++, from += kPoints) {
-            FloatVector acc0 = FloatVector.zero(S), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-            for (int p = from, to = from + kPoints; p < to; p++) {
-                if (state[p] == 0) {
-                    continue;
-                }
-                FloatVector w1 = FloatVector.broadcast(S, w1s[p]), w2 = FloatVector.broadcast(S, w2s[p]);
-                FloatVector w3 = FloatVector.broadcast(S, w3s[p]), w4 = FloatVector.broadcast(S, w4s[p]);
-                FloatVector m = FloatVector.broadcast(S, ms[p]);
-                long o = 4L * c1[p];
-                FloatVector t = FloatVector.fromMemorySegment(S, in, o + cs, ORDER).mul(w2);
-                FloatVector u = FloatVector.fromMemorySegment(S, in, o + cs + v, ORDER).mul(w2);
-                t = FloatVector.fromMemorySegment(S, in, o, ORDER).fma(w1, t);
-                u = FloatVector.fromMemorySegment(S, in, o + v, ORDER).fma(w1, u);
-                t = FloatVector.fromMemorySegment(S, in, o + rs, ORDER).fma(w3, t);
-                u = FloatVector.fromMemorySegment(S, in, o + rs + v, ORDER).fma(w3, u);
-                t = FloatVector.fromMemorySegment(S, in, o + rc, ORDER).fma(w4, t);
-                u = FloatVector.fromMemorySegment(S, in, o + rc + v, ORDER).fma(w4, u);
-                acc0 = t.fma(m, acc0);
-                acc1 = u.fma(m, acc1);
-                o += 2 * v;
-                t = FloatVector.fromMemorySegment(S, in, o + cs, ORDER).mul(w2);
-                u = FloatVector.fromMemorySegment(S, in, o + cs + v, ORDER).mul(w2);
-                t = FloatVector.fromMemorySegment(S, in, o, ORDER).fma(w1, t);
-                u = FloatVector.fromMemorySegment(S, in, o + v, ORDER).fma(w1, u);
-                t = FloatVector.fromMemorySegment(S, in, o + rs, ORDER).fma(w3, t);
-                u = FloatVector.fromMemorySegment(S, in, o + rs + v, ORDER).fma(w3, u);
-                t = FloatVector.fromMemorySegment(S, in, o + rc, ORDER).fma(w4, t);
-                u = FloatVector.fromMemorySegment(S, in, o + rc + v, ORDER).fma(w4, u);
-                acc2 = t.fma(m, acc2);
-                acc3 = u.fma(m, acc3);
-            }
-            long at = posBase + 4 * v * g;                 // the group's D = 4*LANES channels
-            if (oa == null) {
-                acc0.intoMemorySegment(out, at, ORDER);
-                acc1.intoMemorySegment(out, at + v, ORDER);
-                acc2.intoMemorySegment(out, at + 2 * v, ORDER);
-                acc3.intoMemorySegment(out, at + 3 * v, ORDER);
-            } else {
-                int i = (int) (at >> 2);
-                acc0.intoArray(oa, i);
-                acc1.intoArray(oa, i + LANES);
-                acc2.intoArray(oa, i + 2 * LANES);
-                acc3.intoArray(oa, i + 3 * LANES);
-            }
-        }
-    }
-
-    /**
-     * {@link #interiorPair} for every group of a position without state-1 points when D = 2*LANES (see
-     * interiorQuadAll): 1x56x56x64 (D = 16) on the AVX2 VM, two instances each, 1 thread x0.935, 2 threads
-     * x0.93-0.96, fp16 x0.93; same bits. (D = 32 with 512-bit vectors takes it too, unmeasured there.)
-     */
-    private static void interiorPairAll(MemorySegment in, SamplingGeometry geo, int groups, int kPoints, long cs,
-                                        long rs, MemorySegment out, float[] oa, long posBase) {
-        int[] state = geo.state, c1 = geo.c1;
-        float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
-        long rc = rs + cs, v = 4L * LANES;
-        for (int g = 0, from = 0; g < groups; g++, from += kPoints) {
-            FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
-            for (int p = from, to = from + kPoints; p < to; p++) {
-                if (state[p] == 0) {
-                    continue;
-                }
-                FloatVector w1 = FloatVector.broadcast(S, w1s[p]), w2 = FloatVector.broadcast(S, w2s[p]);
-                FloatVector w3 = FloatVector.broadcast(S, w3s[p]), w4 = FloatVector.broadcast(S, w4s[p]);
-                long o = 4L * c1[p];
-                FloatVector t = FloatVector.fromMemorySegment(S, in, o + cs, ORDER).mul(w2);
-                FloatVector u = FloatVector.fromMemorySegment(S, in, o + cs + v, ORDER).mul(w2);
-                t = FloatVector.fromMemorySegment(S, in, o, ORDER).fma(w1, t);
-                u = FloatVector.fromMemorySegment(S, in, o + v, ORDER).fma(w1, u);
-                t = FloatVector.fromMemorySegment(S, in, o + rs, ORDER).fma(w3, t);
-                u = FloatVector.fromMemorySegment(S, in, o + rs + v, ORDER).fma(w3, u);
-                t = FloatVector.fromMemorySegment(S, in, o + rc, ORDER).fma(w4, t);
-                u = FloatVector.fromMemorySegment(S, in, o + rc + v, ORDER).fma(w4, u);
-                FloatVector m = FloatVector.broadcast(S, ms[p]);
-                acc0 = t.fma(m, acc0);
-                acc1 = u.fma(m, acc1);
-            }
-            long at = posBase + 2 * v * g;                 // the group's D = 2*LANES channels
-            if (oa == null) {
-                acc0.intoMemorySegment(out, at, ORDER);
-                acc1.intoMemorySegment(out, at + v, ORDER);
-            } else {
-                int i = (int) (at >> 2);
-                acc0.intoArray(oa, i);
-                acc1.intoArray(oa, i + LANES);
-            }
         }
     }
 
