@@ -5,6 +5,7 @@ import dev.dcnv4.op.Dcnv4Config;
 import dev.dcnv4.op.Dcnv4Problem;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -79,6 +80,27 @@ final class BackwardKernel {
      */
     private static final int[] LOW_HALVES = new int[LANES], HIGH_HALVES = new int[LANES],
             EVEN_QUARTERS = new int[LANES], ODD_QUARTERS = new int[LANES];
+
+    /**
+     * The first two tree levels by blends and one-vector permutations in {@link #quadPassAll} (256-bit
+     * or narrower vectors, where a two-vector permutation compiles to two permutations and a blend):
+     * {@code [v1.lo, v2.hi] + swap([v2.lo, v1.hi])} pairs the same lanes as LOW_HALVES + HIGH_HALVES
+     * (addition commutes: the same bits), likewise for the quarters. Backward x0.975 (1x56x56x128, AVX2
+     * VM, three instances each, twice); in pairPassAll (D = 16 on AVX2) it measured the same as the
+     * two-vector form, which pairPassAll keeps.
+     */
+    private static final int[] SWAP_HALVES = new int[LANES], SWAP_QUARTERS = new int[LANES];
+    private static final boolean[] UPPER_HALF = new boolean[LANES], ODD_QUARTER = new boolean[LANES];
+
+    static {
+        int half = LANES / 2, q = LANES / 4;
+        for (int i = 0; i < LANES; i++) {
+            SWAP_HALVES[i] = i ^ half;
+            SWAP_QUARTERS[i] = i ^ q;
+            UPPER_HALF[i] = i >= half;
+            ODD_QUARTER[i] = (i / q) % 2 == 1;
+        }
+    }
 
     static {
         int half = LANES / 2, q = LANES / 4;
@@ -398,8 +420,8 @@ final class BackwardKernel {
                                     int[] order, long[] groupBytes, long go, long cs, long rs, float[] sums) {
         long v = 4L * LANES;
         int[] state = geo.state, c1 = geo.c1;
-        IntVector lowHalves = IntVector.fromArray(I, LOW_HALVES, 0), highHalves = IntVector.fromArray(I, HIGH_HALVES, 0);
-        IntVector evenQuarters = IntVector.fromArray(I, EVEN_QUARTERS, 0), oddQuarters = IntVector.fromArray(I, ODD_QUARTERS, 0);
+        IntVector swapHalves = IntVector.fromArray(I, SWAP_HALVES, 0), swapQuarters = IntVector.fromArray(I, SWAP_QUARTERS, 0);
+        VectorMask<Integer> upperHalf = VectorMask.fromArray(I, UPPER_HALF, 0), oddQuarter = VectorMask.fromArray(I, ODD_QUARTER, 0);
         IntVector in2 = IntVector.fromArray(I, IN2_IDX, 0);
         float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
         for (int i = 0; i < order.length; i++) {
@@ -433,9 +455,13 @@ final class BackwardKernel {
             }
             // the lane sums by the packed tree (see AT1; LANES <= 8 here), stored into the point's block
             IntVector i1 = s1.reinterpretAsInts(), i2 = s2.reinterpretAsInts(), i3 = s3.reinterpretAsInts(), i4 = s4.reinterpretAsInts();
-            IntVector a = lowHalves.selectFrom(i1, i2).reinterpretAsFloats().add(highHalves.selectFrom(i1, i2).reinterpretAsFloats()).reinterpretAsInts();
-            IntVector b = lowHalves.selectFrom(i3, i4).reinterpretAsFloats().add(highHalves.selectFrom(i3, i4).reinterpretAsFloats()).reinterpretAsInts();
-            FloatVector r = evenQuarters.selectFrom(a, b).reinterpretAsFloats().add(oddQuarters.selectFrom(a, b).reinterpretAsFloats());
+            // the same pairs by blends and one-vector swaps (see SWAP_HALVES)
+            IntVector a = i1.blend(i2, upperHalf).reinterpretAsFloats()
+                    .add(swapHalves.selectFrom(i2.blend(i1, upperHalf)).reinterpretAsFloats()).reinterpretAsInts();
+            IntVector b = i3.blend(i4, upperHalf).reinterpretAsFloats()
+                    .add(swapHalves.selectFrom(i4.blend(i3, upperHalf)).reinterpretAsFloats()).reinterpretAsInts();
+            FloatVector r = a.blend(b, oddQuarter).reinterpretAsFloats()
+                    .add(swapQuarters.selectFrom(b.blend(a, oddQuarter)).reinterpretAsFloats());
             if (LANES >= 8) {
                 r = r.add(in2.selectFrom(r.reinterpretAsInts()).reinterpretAsFloats());
             }
