@@ -95,21 +95,15 @@ final class BackwardKernel {
     static {
         int half = LANES / 2, q = LANES / 4;
         for (int i = 0; i < LANES; i++) {
+            int block = i / q, j = i % q;
+            LOW_HALVES[i] = i < half ? i : LANES + i - half;
+            HIGH_HALVES[i] = LOW_HALVES[i] + half;
+            EVEN_QUARTERS[i] = (block % 2 == 1 ? LANES : 0) + (block / 2) * 2 * q + j;
+            ODD_QUARTERS[i] = EVEN_QUARTERS[i] + q;
             SWAP_HALVES[i] = i ^ half;
             SWAP_QUARTERS[i] = i ^ q;
             UPPER_HALF[i] = i >= half;
-            ODD_QUARTER[i] = (i / q) % 2 == 1;
-        }
-    }
-
-    static {
-        int half = LANES / 2, q = LANES / 4;
-        for (int i = 0; i < LANES; i++) {
-            LOW_HALVES[i] = i < half ? i : LANES + i - half;
-            HIGH_HALVES[i] = LOW_HALVES[i] + half;
-            int block = i / q, j = i % q;
-            EVEN_QUARTERS[i] = (block % 2 == 1 ? LANES : 0) + (block / 2) * 2 * q + j;
-            ODD_QUARTERS[i] = EVEN_QUARTERS[i] + q;
+            ODD_QUARTER[i] = block % 2 == 1;
         }
     }
 

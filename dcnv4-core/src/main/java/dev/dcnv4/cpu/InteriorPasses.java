@@ -120,6 +120,7 @@ final class InteriorPasses {
      * {@link #interiorPair} for every group of a position without state-1 points when D = 2*LANES (see
      * interiorQuadAll): 1x56x56x64 (D = 16) on the AVX2 VM, two instances each, 1 thread x0.935, 2 threads
      * x0.93-0.96, fp16 x0.93; same bits. (D = 32 with 512-bit vectors takes it too, unmeasured there.)
+     * Apart from {@link #interiorPair} for the reason given at {@link #interiorQuadAll}.
      */
     static void interiorPairAll(MemorySegment in, SamplingGeometry geo, int groups, int kPoints, long cs,
                                         long rs, MemorySegment out, float[] oa, long posBase) {
@@ -162,7 +163,9 @@ final class InteriorPasses {
     /**
      * {@link #interiorQuad} for every group of a position without state-1 points when D = 4*LANES:
      * one call per position instead of one per group (AVX2 VM, two instances each: 1 thread x0.96-0.97,
-     * 2 threads x0.96-0.98; same bits).
+     * 2 threads x0.96-0.98; same bits). Kept apart from {@link #interiorQuad} on purpose: that method
+     * generalised to this one's group loop (one group per call there) measured x1.03-1.08 slower at
+     * D = 64 (1x56x56x256, three instances each), where groups take two passes per call.
      */
     static void interiorQuadAll(MemorySegment in, SamplingGeometry geo, int groups, int kPoints, long cs,
                                         long rs, MemorySegment out, float[] oa, long posBase) {
