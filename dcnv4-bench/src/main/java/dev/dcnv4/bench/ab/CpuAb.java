@@ -51,6 +51,10 @@ public final class CpuAb implements Callable<Integer> {
     @Option(names = "--backward", description = "Time the backward instead of the forward.")
     boolean backward;
 
+    @Option(names = "--both", description = "Time a forward then a backward per call (a training step): the two "
+            + "directions share the JIT's profiles of the code they have in common, as in an application.")
+    boolean both;
+
     @Option(names = "--grad-output-scale", defaultValue = "1",
             description = "Scale of the random grad_output, uniform in (-S, S) (default ${DEFAULT-VALUE}); e.g. 1e-5 "
                     + "makes most fp16 values subnormal.")
@@ -138,7 +142,7 @@ public final class CpuAb implements Callable<Integer> {
             }
             System.err.printf(Locale.ROOT, "%s %s %s, %d threads: warming up %.0f s, then %.0f s interleaved%s%n",
                     String.join(",", Arrays.stream(problem.shape).mapToObj(Integer::toString).toList()), String.join(",", dtypes),
-                    backward ? "backward" : "forward", problem.threads, warmupSeconds, seconds,
+                    both ? "forward+backward" : backward ? "backward" : "forward", problem.threads, warmupSeconds, seconds,
                     junk.length > 0 ? ", " + evictMb + " MB read before each call" : "");
             long warm = System.nanoTime() + (long) (warmupSeconds * 1e9);
             while (System.nanoTime() < warm) {
@@ -148,7 +152,7 @@ public final class CpuAb implements Callable<Integer> {
                     }
                 }
             }
-            reportResults(labels, labelDtypes, open);
+            reportResults(labels, labelDtypes, open, both ? "output and grad_input" : "grad_input");
             List<List<Double>> times = new ArrayList<>();
             runs.forEach(r -> times.add(new ArrayList<>()));
             jdk.jfr.Recording recording = profile == null ? null : MethodProfile.sampler();
@@ -208,7 +212,8 @@ public final class CpuAb implements Callable<Integer> {
      * (same inputs, same seed).
      */
     @SuppressWarnings("unchecked")
-    private static void reportResults(List<String> labels, List<String> dtypes, List<AutoCloseable> runners) {
+    private static void reportResults(List<String> labels, List<String> dtypes, List<AutoCloseable> runners,
+                                      String firstPart) {
         for (int v = 0; v < runners.size(); v++) {
             int f = dtypes.indexOf(dtypes.get(v));
             if (f == v) {
@@ -216,7 +221,7 @@ public final class CpuAb implements Callable<Integer> {
             }
             byte[] first = ((Supplier<byte[]>) runners.get(f)).get();
             byte[] r = ((Supplier<byte[]>) runners.get(v)).get();
-            // backward: grad_input and grad_offset_mask reported apart (a change may round one differently)
+            // backward: grad_offset_mask reported apart from the rest (a change may round one differently)
             int split = ((IntSupplier) runners.get(v)).getAsInt();
             String what;
             if (r.length != first.length) {
@@ -224,7 +229,7 @@ public final class CpuAb implements Callable<Integer> {
             } else if (split == r.length) {
                 what = differing(first, r, 0, r.length, labels.get(f));
             } else {
-                what = "grad_input " + differing(first, r, 0, split, labels.get(f))
+                what = firstPart + " " + differing(first, r, 0, split, labels.get(f))
                         + "; grad_offset_mask " + differing(first, r, split, r.length, labels.get(f));
             }
             System.out.printf(Locale.ROOT, "results of %s: %s%n", labels.get(v), what);
@@ -242,8 +247,8 @@ public final class CpuAb implements Callable<Integer> {
     private Object newRunner(ClassLoader loader, String dtype) throws ReflectiveOperationException {
         Class<?> c = loader.loadClass(CpuAbRunner.class.getName());
         try {
-            return c.getConstructor(int.class, String.class, boolean.class, int[].class, int.class, float.class, float.class)
-                    .newInstance(problem.threads, dtype, backward, problem.shape, problem.groups, gradOutputScale, offsetAmplitude);
+            return c.getConstructor(int.class, String.class, boolean.class, boolean.class, int[].class, int.class, float.class,
+                    float.class).newInstance(problem.threads, dtype, backward, both, problem.shape, problem.groups, gradOutputScale, offsetAmplitude);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;                      // a bad argument, with its message

@@ -23,18 +23,20 @@ public final class CpuAbRunner implements Runnable, Supplier<byte[]>, IntSupplie
     private final Dcnv4Data data;
     private final NativeArray out, gradIn, gradOm;
     private final Runnable call;
-    private final boolean backward;
+    private final boolean backward, forward;
 
     /**
      * {@code shape} = N, H, W, C; offsets uniform in (-offsetAmplitude, offsetAmplitude) px (2 in
-     * {@code dcnv4 bench}); grad_output uniform in (-gradOutputScale, gradOutputScale).
+     * {@code dcnv4 bench}); grad_output uniform in (-gradOutputScale, gradOutputScale). A call is a
+     * forward, a backward, or with {@code both} a forward then a backward (a training step).
      */
-    public CpuAbRunner(int threads, String dtype, boolean backward, int[] shape, int groups, float gradOutputScale,
-                       float offsetAmplitude) {
+    public CpuAbRunner(int threads, String dtype, boolean backward, boolean both, int[] shape, int groups,
+                       float gradOutputScale, float offsetAmplitude) {
         DType t = DType.valueOf(dtype.toUpperCase(java.util.Locale.ROOT));
         Dcnv4Config cfg = Dcnv4Config.builder().groups(groups).groupChannels(shape[3] / groups).offsetScale(1f).build();
         Dcnv4Problem p = Dcnv4Problem.of(cfg, shape[0], shape[1], shape[2]);
-        this.backward = backward;
+        this.backward = backward || both;
+        this.forward = !backward || both;
         device = new JavaDevice(threads);
         data = Dcnv4Data.random(p, t, 1, offsetAmplitude);
         if (gradOutputScale != 1f) {
@@ -46,8 +48,12 @@ public final class CpuAbRunner implements Runnable, Supplier<byte[]>, IntSupplie
         out = NativeArray.allocate(t, p.outputSize());
         gradIn = NativeArray.allocate(t, p.inputSize());
         gradOm = NativeArray.allocate(t, p.offsetMaskSize());
-        call = backward ? () -> device.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gradIn, gradOm)
-                : () -> device.forward(p, data.input(), data.offsetMask(), out);
+        Runnable fwd = () -> device.forward(p, data.input(), data.offsetMask(), out);
+        Runnable bwd = () -> device.backward(p, data.input(), data.offsetMask(), data.gradOutput(), gradIn, gradOm);
+        call = both ? () -> {
+            fwd.run();
+            bwd.run();
+        } : backward ? bwd : fwd;
     }
 
     @Override
@@ -55,23 +61,31 @@ public final class CpuAbRunner implements Runnable, Supplier<byte[]>, IntSupplie
         call.run();
     }
 
-    /** Bytes of {@link #get()} that are the first result: the output, or grad_input. */
+    /**
+     * Bytes of {@link #get()} before grad_offset_mask: the output and/or grad_input (all of it for a
+     * forward).
+     */
     @Override
     public int getAsInt() {
-        return (int) (backward ? gradIn : out).getSegment().byteSize();
+        return (forward ? bytes(out).length : 0) + (backward ? bytes(gradIn).length : 0);
     }
 
-    /** The last call's results, as bytes: the output, or grad_input then grad_offset_mask. */
+    /** The last call's results, as bytes: the output (forward), then grad_input and grad_offset_mask (backward). */
     @Override
     public byte[] get() {
-        byte[] a = (backward ? gradIn : out).getSegment().toArray(ValueLayout.JAVA_BYTE);
+        byte[] a = forward ? bytes(out) : new byte[0];
         if (!backward) {
             return a;
         }
-        byte[] b = gradOm.getSegment().toArray(ValueLayout.JAVA_BYTE);
-        byte[] both = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, both, a.length, b.length);
-        return both;
+        byte[] g = bytes(gradIn), b = bytes(gradOm);
+        byte[] all = Arrays.copyOf(a, a.length + g.length + b.length);
+        System.arraycopy(g, 0, all, a.length, g.length);
+        System.arraycopy(b, 0, all, a.length + g.length, b.length);
+        return all;
+    }
+
+    private static byte[] bytes(NativeArray a) {
+        return a.getSegment().toArray(ValueLayout.JAVA_BYTE);
     }
 
     @Override

@@ -64,7 +64,7 @@ public final class CpuServe implements Callable<Integer> {
     }
 
     private CpuAbRunner runner(boolean backward) {
-        return new CpuAbRunner(problem.threads, dtype, backward, problem.shape, problem.groups, 1f,
+        return new CpuAbRunner(problem.threads, dtype, backward, false, problem.shape, problem.groups, 1f,
                 BenchRunner.OFFSET_AMPLITUDE);
     }
 

@@ -26,6 +26,16 @@ class CpuAbTest {
     }
 
     @Test
+    void timesTrainingStepsWithBoth() throws Exception {
+        String core = coreClasses();
+        String text = runOk("--shape", "1,6,7,16", "--groups", "2", "--threads", "2", "--both",
+                "--seconds", "0.2", "--warmup-seconds", "0.2", "a=" + core, "b=" + core);
+        assertTrue(text.matches("(?s).*b +min .*median x [0-9.]+ of a.*"), text);
+        assertTrue(text.contains("results of b: output and grad_input bit-identical to a; grad_offset_mask bit-identical to a"),
+                text);
+    }
+
+    @Test
     void timesPrecisionsInterleavedAndComparesBitsWithinEach() throws Exception {
         String core = coreClasses();
         String text = runOk("--shape", "1,6,7,16", "--groups", "2", "--threads", "1",
