@@ -2,7 +2,7 @@
 # A/B timing of the CPU backend: a git revision's dcnv4-core against the working tree's, both
 # loaded into one JVM and called in turn (dev.dcnv4.bench.ab.CpuAb), so that machine drift affects
 # both alike. Builds the revision in a temporary worktree.
-#   scripts/cpu-ab.sh REV [cpu-ab options: --threads 2 --dtype fp32 --backward --shape 1,56,56,128 --groups 4 --seconds 20
+#   scripts/cpu-ab.sh REV [cpu-ab options: --threads 2 --dtype fp32 --backward (or --both: forward then backward) --shape 1,56,56,128 --groups 4 --seconds 20
 #                         --evict-mb 64 (caches evicted before each call)
 #                         --offset-amplitude 0.05 (points near their taps: a small working set)
 #                         --profile FILE.jfr (one version: JFR samples by method)]
