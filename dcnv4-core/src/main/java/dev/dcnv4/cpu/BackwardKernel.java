@@ -478,7 +478,7 @@ final class BackwardKernel {
      * (1x56x56x64) x0.98. Not in {@link #pairPass}, whose loop is per group and pass: there the list
      * measured x1.07-1.08 slower (1x56x56x256).
      */
-    static int compact(int[] order, int[] state, int[] live) {
+    private static int compact(int[] order, int[] state, int[] live) {
         int n = 0;
         for (int p : order) {
             live[n] = p;
