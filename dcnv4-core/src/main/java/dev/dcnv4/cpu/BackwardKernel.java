@@ -347,7 +347,8 @@ final class BackwardKernel {
         IntVector evenQuarters = IntVector.fromArray(I, EVEN_QUARTERS, 0), oddQuarters = IntVector.fromArray(I, ODD_QUARTERS, 0);
         IntVector in4 = IntVector.fromArray(I, IN4_IDX, 0), in2 = IntVector.fromArray(I, IN2_IDX, 0);
         float[] w1s = geo.w1, w2s = geo.w2, w3s = geo.w3, w4s = geo.w4, ms = geo.m;
-        for (int i = 0, n = compact(order, state, live); i < n; i++) {    // the state-2 points: see compact
+        int n = compact(order, state, live);
+        for (int i = 0; i < n; i++) {           // no branch that skips a point: see compact
             int p = live[i];
             long gt = go + groupBytes[p];
             FloatVector t0 = FloatVector.fromMemorySegment(S, gradOut, gt, ORDER);

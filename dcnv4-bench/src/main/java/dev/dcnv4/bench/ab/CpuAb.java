@@ -100,6 +100,10 @@ public final class CpuAb implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (both && backward) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--both: times a forward and a backward per call; "
+                    + "expected it without --backward");
+        }
         if (evictMb < 0) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--evict-mb: expected >= 0 but was " + evictMb);
         }

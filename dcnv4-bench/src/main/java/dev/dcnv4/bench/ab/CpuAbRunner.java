@@ -67,7 +67,7 @@ public final class CpuAbRunner implements Runnable, Supplier<byte[]>, IntSupplie
      */
     @Override
     public int getAsInt() {
-        return (forward ? bytes(out).length : 0) + (backward ? bytes(gradIn).length : 0);
+        return (int) ((forward ? out.getSegment().byteSize() : 0) + (backward ? gradIn.getSegment().byteSize() : 0));
     }
 
     /** The last call's results, as bytes: the output (forward), then grad_input and grad_offset_mask (backward). */

@@ -33,6 +33,8 @@ class CpuAbTest {
         assertTrue(text.matches("(?s).*b +min .*median x [0-9.]+ of a.*"), text);
         assertTrue(text.contains("results of b: output and grad_input bit-identical to a; grad_offset_mask bit-identical to a"),
                 text);
+        assertEquals(2, new CommandLine(new CpuAb()).setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()))
+                .execute("--both", "--backward", "--seconds", "0.1", "a=" + core));
     }
 
     @Test
